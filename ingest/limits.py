@@ -1,0 +1,31 @@
+"""Limits applied while reading files, so one hostile or huge file cannot exhaust the machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Reading limits. Defaults suit plans (a few hundred KB); every one can be raised by the caller.
+
+    Args:
+        max_file_bytes: size of the file on disk.
+        max_unpacked_bytes: total uncompressed size of a .docx's zip members (zip-bomb guard).
+        max_compression_ratio: uncompressed/compressed ratio above which a .docx member is refused.
+        max_pdf_pages: pages read from a PDF.
+        max_text_chars: characters of decoded text kept from one file.
+    """
+
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_compression_ratio: float = 200.0
+    max_pdf_pages: int = 500
+    max_text_chars: int = 5_000_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Limits.{name} must be a positive number, got {getattr(self, name)!r}")
+        if self.max_compression_ratio <= 1:
+            raise ValueError(f"Limits.max_compression_ratio must be above 1, got {self.max_compression_ratio!r}")

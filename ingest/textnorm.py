@@ -1,0 +1,79 @@
+"""Vietnamese text normalisation: NFC, one tone-mark placement, and a diacritic-free fold for matching.
+
+Plans arrive composed (NFC) or decomposed (NFD, e.g. from Windows-1258 or macOS), and with either
+tone placement for "oa", "oe", "uy" at the end of a syllable ("hoá"/"hóa", "Uỷ"/"Ủy"). We keep the
+placement most Vietnamese administrative text uses today (the mark on the first vowel: "hóa", "hòa",
+"Ủy", "thúy"), so the same word is always the same string. ``fold`` is what every comparison uses.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # grave, acute, hook, tilde, dot below
+_PAIRS = ("oa", "oe", "uy")
+
+
+def _build_tone_map() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for first, second in _PAIRS:
+        for tone in _TONES:
+            for f, s in ((first, second), (first.upper(), second.upper()), (first.upper(), second)):
+                legacy = f + unicodedata.normalize("NFC", s + tone)
+                modern = unicodedata.normalize("NFC", f + tone) + s
+                table[legacy] = modern
+    return table
+
+
+_TONE_MAP = _build_tone_map()
+# Only at the end of a syllable ("hoà" but not "hoàn"), and never after "q" ("quý" keeps its mark on y).
+_TONE_RE = re.compile(
+    "(?<![qQ])(" + "|".join(sorted(map(re.escape, _TONE_MAP), key=len, reverse=True)) + r")(?!\w)"
+)
+_SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200c\u200d\u2060\u00ad"), None)
+
+
+def nfc(text: str) -> str:
+    """Compose to NFC and move legacy tone marks: ``nfc("Uỷ ban ... hoà")`` → ``"Ủy ban ... hòa"``."""
+    text = unicodedata.normalize("NFC", text).translate(_ZERO_WIDTH)
+    return _TONE_RE.sub(lambda m: _TONE_MAP[m.group(1)], text)
+
+
+def clean_line(line: str) -> str:
+    """NFC, non-breaking and odd spaces to one space, trimmed."""
+    return _SPACE_RE.sub(" ", nfc(line)).strip()
+
+
+def normalize_text(text: str) -> str:
+    """Normalise a whole document: NFC, unified line endings, spaces collapsed inside lines.
+
+    Line structure is kept (tables flattened one cell per line depend on it); tabs are kept because
+    tab-separated tables depend on them.
+    """
+    text = nfc(text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = []
+    for line in text.split("\n"):
+        if "\t" in line:
+            lines.append("\t".join(_SPACE_RE.sub(" ", cell).strip() for cell in line.split("\t")).rstrip("\t"))
+        else:
+            lines.append(_SPACE_RE.sub(" ", line).strip())
+    return "\n".join(lines)
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove every combining mark and map đ/Đ to d/D (case kept)."""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Mn"))
+
+
+def fold(text: str) -> str:
+    """The matching key: lower-case, no diacritics, đ→d, whitespace collapsed (as the eval scorer does)."""
+    text = strip_diacritics(unicodedata.normalize("NFC", text or "").lower())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def fold_words(text: str) -> str:
+    """``fold`` with punctuation turned into spaces, for phrase look-ups: "Sở TN&MT" → "so tn mt"."""
+    return re.sub(r"\s+", " ", re.sub(r"[^\w]+", " ", fold(text))).strip()

@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 _TONES = ("\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # grave, acute, hook, tilde, dot below
-_PAIRS = ("oa", "oe", "uy")
+_PAIRS = (("o", "a"), ("o", "e"), ("u", "y"))
 
 
 def _build_tone_map() -> dict[str, str]:

@@ -1,0 +1,155 @@
+"""Word plans: body paragraphs and tables in document order, merged cells kept once.
+
+python-docx's ``Table.rows[i].cells`` repeats a merged cell's text in every grid slot it covers, so a
+lead agency spanning three rows would be counted three times; we walk the ``w:tbl`` XML instead and
+put the text only in the top-left slot of a merge, ``""`` in the rest. Headers and footers are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import docx
+from docx.oxml.ns import qn
+
+from ..errors import CorruptDocument, TooLarge
+from ..limits import Limits
+from ..model import Block
+from ..textnorm import clean_line
+from ._common import TextBuilder, check_text, clean_cell, render_row
+
+_RATIO_MIN_SIZE = 1024 * 1024  # small members compress absurdly well legitimately (XML of spaces)
+_P, _TBL, _SDT, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
+
+
+def _corrupt(name: str, detail: str) -> CorruptDocument:
+    return CorruptDocument(
+        f"{name}: is not a valid .docx (truncated or damaged: {detail}); re-save it from Word as .docx and ingest it again"
+    )
+
+
+def check_zip(data: bytes, name: str, limits: Limits) -> None:
+    """Refuse a zip bomb by reading only the zip directory (no decompression).
+
+    Raises:
+        CorruptDocument: not a zip, or no ``word/document.xml``.
+        TooLarge: members unpack past ``limits.max_unpacked_bytes`` or one member over 1 MB
+            compresses better than ``limits.max_compression_ratio``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
+        raise _corrupt(name, f"not a zip archive: {err}") from err
+    if not any(m.filename == "word/document.xml" for m in members):
+        raise _corrupt(name, "no word/document.xml inside")
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked_bytes:
+        raise TooLarge(
+            f"{name}: unpacks to {total:,} bytes, over the limit of {limits.max_unpacked_bytes:,} "
+            "(a zip bomb, or a document full of images); remove embedded media or raise Limits.max_unpacked_bytes"
+        )
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > _RATIO_MIN_SIZE and ratio > limits.max_compression_ratio:
+            raise TooLarge(
+                f"{name}: member {m.filename} compresses {ratio:,.0f}:1, over the limit of "
+                f"{limits.max_compression_ratio:,.0f}:1 (looks like a zip bomb); re-save the document from Word"
+            )
+
+
+def _heading_level(style_name: str) -> int | None:
+    """ "Title" → 1, "Heading N" → N (any case: files from other editors write "heading 1")."""
+    style_name = style_name.lower()
+    if style_name == "title":
+        return 1
+    head, _, number = style_name.partition(" ")
+    if head == "heading" and number.isdigit():
+        return int(number)
+    return None
+
+
+def _block_children(parent: Any) -> Iterator[Any]:
+    """Direct ``w:p``/``w:tbl`` children, looking through content controls (``w:sdt``)."""
+    for child in parent.iterchildren():
+        if child.tag == _SDT:
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _block_children(content)
+        elif child.tag in (_P, _TBL):
+            yield child
+
+
+def _cell_text(tc: Any) -> str:
+    """A cell's paragraphs one per line; a nested table flattened to one line per row."""
+    lines = []
+    for child in _block_children(tc):
+        if child.tag == _P:
+            lines.append(child.text)
+        else:
+            lines.extend(render_row(row) for row in _table_rows(child))
+    return clean_cell("\n".join(lines))
+
+
+def _int_attr(parent: Any, path: str, default: int) -> int:
+    found = parent.find(path)
+    value = found.get(qn("w:val")) if found is not None else None
+    return int(value) if value and value.isdigit() else default
+
+
+def _table_rows(tbl: Any) -> list[list[str]]:
+    """Rows of the grid: a gridSpan cell fills its extra columns with "", a vMerge continuation is ""."""
+    rows: list[list[str]] = []
+    for tr in tbl.iterchildren(_TR):
+        row = [""] * _int_attr(tr, f"{qn('w:trPr')}/{qn('w:gridBefore')}", 0)
+        for tc in tr.iterchildren(_TC):
+            span = max(_int_attr(tc, f"{qn('w:tcPr')}/{qn('w:gridSpan')}", 1), 1)
+            vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
+            continued = vmerge is not None and vmerge.get(qn("w:val"), "continue") != "restart"
+            row.append("" if continued else _cell_text(tc))
+            row.extend([""] * (span - 1))
+        rows.append(row)
+    return rows
+
+
+def read_docx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
+    """Read a ``.docx`` file's bytes: heading styles, paragraphs and tables in body order.
+
+    Args:
+        data: the file's bytes.
+        name: the file name, for messages.
+        limits: reading limits (zip-bomb guard and ``max_text_chars``).
+
+    Returns:
+        ``(text, blocks, warnings)``: paragraphs one per line, each table row as cells joined by " | ".
+
+    Raises:
+        CorruptDocument: not a zip, truncated, damaged XML, no ``word/document.xml``.
+        TooLarge: see :func:`check_zip`; or more text than ``limits.max_text_chars``.
+        EmptyDocument: the body has no text.
+    """
+    check_zip(data, name, limits)
+    try:
+        document = docx.Document(io.BytesIO(data))
+        style_names = {s.style_id: s.name for s in document.styles}
+        out = TextBuilder()
+        for child in _block_children(document.element.body):
+            if child.tag == _P:
+                lines = [clean_line(part) for part in child.text.splitlines()]
+                text = "\n".join(line for line in lines if line)  # a soft line break stays inside the Para
+                out.para(text, heading_level=_heading_level(style_names.get(child.style or "", "") or ""))
+            else:
+                out.table(_table_rows(child), origin="word")
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, zlib.error) as err:
+        raise _corrupt(name, f"{type(err).__name__}: {err}") from err
+    except Exception as err:  # python-docx/lxml raise their own types on damaged parts
+        if type(err).__module__.split(".")[0] in ("docx", "lxml"):
+            raise _corrupt(name, f"{type(err).__name__}: {err}") from err
+        raise
+    text = out.text
+    check_text(name, text, limits)
+    return text, tuple(out.blocks), ()

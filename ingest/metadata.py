@@ -1,0 +1,200 @@
+"""Document metadata read from a plan's own text: number, date, title, issuer, place, signer, indices.
+
+The header of a Vietnamese administrative document follows one layout (Nghị định 30/2020/NĐ-CP):
+"Số: 336/KH-UBND", a place-and-date line ("Đồng Nai, ngày 15 tháng 10 năm 2024"), the document type
+("KẾ HOẠCH") and its title; the signature block ("CHỦ TỊCH" / "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC" and a name)
+closes the body. The file name is never used. Layout cues live in ``ingest/vocab/document.toml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.model import Document, Para, RawDocument, stable_id
+from ingest.textnorm import clean_line, fold, fold_words
+from ingest.vocab import Vocabulary
+from ingest.vocab_load import read_toml
+
+HEAD_PARAS = 40
+NOT_A_PLAN = "not recognised as a plan; ingested as plain passages"
+
+_NUMBER_RE = re.compile(r"^so\s*[:.]?\s*([0-9a-z.]*\s*/\s*[0-9a-z]+(?:\s*-\s*[0-9a-z]+)*)", re.I)
+_DATE_RE = re.compile(r"^([^,\d]{2,60}),\s*ngay\s*(\d{1,2})?\D{0,3}?\s*thang\s*(\d{1,2})?\s*nam\s*(\d{4})")
+_SECTION_RE = re.compile(r"^(?:[IVX]+|\d+)\s*[.)]\s")
+_NAME_WORD_RE = re.compile(r"^[^\W\d_][^\W\d_'’.]*$")
+
+
+@dataclass(frozen=True)
+class _Cues:
+    plan_titles: tuple[str, ...]
+    title_end_starts: tuple[str, ...]
+    max_title_lines: int
+    roles: tuple[str, ...]
+    stops: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def _cues(folder: Path) -> _Cues:
+    path = folder / "document.toml"
+    data = read_toml(path)
+    try:
+        header, signature = data["header"], data["signature"]
+        return _Cues(
+            tuple(header["plan_titles"]),
+            tuple(header["title_end_starts"]),
+            int(header["max_title_lines"]),
+            tuple(signature["roles"]),
+            tuple(signature["stops"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: missing or malformed key {exc}; expected [header] and [signature] tables") from exc
+
+
+def _plain(text: str) -> str:
+    """A paragraph without markdown emphasis, heading marks and odd spacing."""
+    text = re.sub(r"^#+\s*", "", text.strip())
+    return clean_line(text.replace("**", "").replace("*", "").replace("__", ""))
+
+
+def _doc_number(lines: list[str]) -> str:
+    for line in lines[:15]:
+        m = _NUMBER_RE.match(fold(line))
+        if m:
+            start = m.start(1)
+            raw = line[start : start + len(m.group(1))] if len(fold(line)) == len(line) else m.group(1).upper()
+            return re.sub(r"\s+", "", raw)
+    return ""
+
+
+def _place_date(lines: list[str]) -> tuple[str, str, int | None]:
+    for line in lines[:15]:
+        m = _DATE_RE.match(fold(line))
+        if m:
+            place = line.split(",", 1)[0].strip()
+            day, month, year = m.group(2), m.group(3), m.group(4)
+            return place, f"{day or '…'}/{month or '…'}/{year}", int(year)
+    return "", "", None
+
+
+def _title(lines: list[str], cues: _Cues) -> tuple[str, int]:
+    """The title after the "KẾ HOẠCH" line and the index of the first line after it (-1 if none)."""
+    for i, line in enumerate(lines[:25]):
+        if fold_words(line) in cues.plan_titles:
+            parts: list[str] = []
+            j = i + 1
+            while j < len(lines) and len(parts) < cues.max_title_lines:
+                folded = fold(lines[j])
+                if _SECTION_RE.match(lines[j]) or len(lines[j]) > 500:
+                    break
+                # a title may itself start "THỰC HIỆN …"; only a later line that does ends it
+                if parts and folded.startswith(cues.title_end_starts):
+                    break
+                parts.append(lines[j])
+                j += 1
+            return " ".join(parts), j
+    return "", -1
+
+
+def _signer(lines: list[str], cues: _Cues) -> str:
+    def is_role(line: str) -> bool:
+        words = fold_words(line)
+        return bool(words) and line == line.upper() and len(words.split()) <= 10 and words.endswith(cues.roles)
+
+    def is_name(line: str) -> bool:
+        words = line.split()
+        return 2 <= len(words) <= 6 and all(_NAME_WORD_RE.match(w) and w[0].isupper() for w in words)
+
+    receivers = [i for i, line in enumerate(lines) if fold(line).startswith("noi nhan")]
+    starts = [receivers[0]] if receivers else []
+    starts.append(0)
+    for start in starts:
+        for i in range(start, len(lines)):
+            if not is_role(lines[i]):
+                continue
+            for line in lines[i + 1 : i + 5]:
+                if is_role(line):
+                    continue
+                if fold(line).startswith(cues.stops):
+                    break
+                if is_name(line):
+                    return line
+                break
+    return ""
+
+
+def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> tuple[str, str, str, str]:
+    """``(issuer, level, province, locality)`` from the number suffix, the body and the place line."""
+    province, locality, loc_level = vocab.resolve_place(place) if place else ("", "", "")
+    code = doc_number.rsplit("-", 1)[-1] if "-" in doc_number else ""
+    from_body = ""
+    for line in body:  # "Sở Giao thông vận tải xây dựng Kế hoạch …"
+        for mention in vocab.find_agencies(line):
+            if re.match(r"\s*(?:xay dung|ban hanh|lap)\s+ke hoach", fold(line[mention.end : mention.end + 40])):
+                from_body = mention.canonical
+                break
+        if from_body:
+            break
+    council = fold_words(from_body).startswith(("ubnd", "chu tich", "uy ban"))
+    issuer = "" if council else from_body
+    if not issuer and code and fold(code) != "ubnd":
+        issuer = vocab.issuer_of_code(code) or ""
+    if issuer:
+        level = vocab.agency_level(issuer)
+        return issuer, ("sở" if level in ("tỉnh", None) else level), province, locality
+    if not place or not (council or fold(code) in ("", "ubnd")):
+        return from_body, "", province, locality
+    if locality:
+        return f"UBND {loc_level} {locality}", loc_level, province, locality
+    return f"UBND {vocab.province_kind(province) or 'tỉnh'} {province or place}", "tỉnh", province, locality
+
+
+def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
+    """Read a plan's metadata from its text (never from the file name).
+
+    Args:
+        raw: the reader's output (NFC text cut into paragraphs and tables).
+        vocab: the loaded vocabulary (provinces, agencies, indices, abbreviations).
+
+    Returns:
+        The :class:`Document`, e.g. for "Số: 336/KH-UBND / Đồng Nai, ngày 15 tháng 10 năm 2024 / KẾ HOẠCH …":
+        doc_number "336/KH-UBND", issuer "UBND tỉnh Đồng Nai", level "tỉnh", issue_date "15/10/2024".
+        A text with no "KẾ HOẠCH"/"KH-" and no index gets ``is_plan=False`` and a warning.
+    """
+    cues = _cues(vocab.folder)
+    lines = [p for p in (_plain(b.text) for b in raw.blocks if isinstance(b, Para)) if p]
+    head = lines[:HEAD_PARAS]
+    doc_number = _doc_number(head)
+    place, issue_date, year = _place_date(head)
+    title, after_title = _title(head, cues)
+    body = head[after_title : after_title + 6] if after_title >= 0 else head[:10]
+    issuer, level, province, locality = _issuer(vocab, doc_number, place, body)
+    if not province:
+        found = vocab.find_provinces(" ".join([title, *body]))
+        province = found[0] if found else ""
+    indices = vocab.find_indices(" ".join([title, *(head[after_title:] if after_title >= 0 else head)]))
+    is_plan = bool(title or "KH-" in doc_number.upper() or indices)
+    warnings = tuple(raw.warnings) + (() if is_plan else (NOT_A_PLAN,))
+    has_number = any(c.isdigit() for c in doc_number)
+    doc_id = stable_id("doc", doc_number, issuer) if has_number else stable_id("src", raw.source)
+    return Document(
+        doc_id=doc_id,
+        source=raw.source,
+        path=raw.path,
+        fmt=raw.fmt,
+        content_hash=raw.content_hash,
+        title=title,
+        doc_number=doc_number,
+        issuer=issuer,
+        level=level,
+        province=province,
+        locality=locality,
+        issue_date=issue_date,
+        year=year,
+        signer=_signer(lines, cues),
+        indices=indices,
+        is_plan=is_plan,
+        warnings=warnings,
+    )

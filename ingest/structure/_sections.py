@@ -1,0 +1,141 @@
+"""The section tree of a plan, from Vietnamese heading conventions.
+
+Roman numerals ("II. NHIỆM VỤ, GIẢI PHÁP"), capital letters ("B. Nội dung cụ thể"), arabic numbers
+("1.", "1.1", "1.1.1"), "(1)", small letters ("a)"), "PHỤ LỤC N" with its title lines, and footnotes
+("¹ Tại Kế hoạch …"). Bullets ("-", "+") are content, not headings. A numbered paragraph is both a
+heading (its first words name the section) and content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ingest.model import Block, Para, Table
+from ingest.textnorm import fold
+
+_ROMAN = re.compile(r"^([IVX]{1,4})\.\s*(\S.*)$")
+_LETTER = re.compile(r"^([A-ZĐ])\.\s+(\S.*)$")
+_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.\s*(\S.*)$|^(\d{1,2}(?:\.\d{1,2})+)\s+(\S.*)$")
+_PAREN = re.compile(r"^\((\d{1,2})\)\s*(\S.*)$")
+_SMALL = re.compile(r"^([a-zđ])[\.\)]\s+(\S.*)$")
+_APPENDIX = re.compile(r"^ph[uụ] l[uụ]c\s*([0-9IVX]+)?\b\.?\s*(.*)$", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*\S")
+_END_OF_BODY = ("noi nhan", "nguon tra cuu")
+
+
+@dataclass(frozen=True)
+class Heading:
+    """One node of the section tree: its numbering label, a short title and its depth."""
+
+    level: int
+    label: str  # "II", "1.3", "(4)", "Phụ lục 11"
+    title: str  # the heading's text (for a numbered paragraph, its first clause)
+    kind: str  # roman, letter, arabic, paren, small, appendix
+
+    def display(self, width: int = 70) -> str:
+        """"II. NHIỆM VỤ, GIẢI PHÁP", cut to ``width`` characters."""
+        title = self.title if len(self.title) <= width else self.title[: width - 1].rstrip() + "…"
+        if self.kind == "appendix":
+            return self.label
+        sep = " " if self.kind == "paren" else ". "
+        return f"{self.label}{sep}{title}" if title else self.label
+
+
+@dataclass
+class Segment:
+    """A block with the headings above it, outermost first."""
+
+    block: Block
+    path: tuple[Heading, ...]
+    role: str = "body"  # body, heading, appendix-title, footnote, closing
+    appendix_title: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def join_broken_lines(paras: Sequence[Block]) -> list[Block]:
+    """Join a paragraph cut by a page break: no closing punctuation, next one starts in lower case."""
+    out: list[Block] = []
+    for block in paras:
+        prev = out[-1] if out else None
+        if (
+            isinstance(block, Para)
+            and isinstance(prev, Para)
+            and block.text[:1].islower()
+            and not prev.text.rstrip().endswith((".", ";", ":", "!", "?", "”", '"', ")"))
+            and not _FOOTNOTE.match(prev.text)
+        ):
+            out[-1] = Para(prev.text + " " + block.text, prev.start, block.end, prev.heading_level)
+        else:
+            out.append(block)
+    return out
+
+
+def heading_of(text: str) -> Heading | None:
+    """The heading a paragraph opens, if any."""
+    for kind, rx, level in (("roman", _ROMAN, 1), ("letter", _LETTER, 2), ("paren", _PAREN, 8), ("small", _SMALL, 9)):
+        m = rx.match(text)
+        if m:
+            return Heading(level, m.group(1), _first_clause(m.group(2)), kind)
+    m = _ARABIC.match(text)
+    if m:
+        label = m.group(1) or m.group(3)
+        title = m.group(2) or m.group(4)
+        return Heading(2 + label.count(".") + 1, label, _first_clause(title), "arabic")
+    return None
+
+
+def _first_clause(text: str) -> str:
+    text = text.strip().strip("*_ ")
+    cut = re.split(r"(?<=[.:;])\s", text, maxsplit=1)[0]
+    return cut.rstrip(".:; ")
+
+
+def segment(blocks: Sequence[Block]) -> list[Segment]:
+    """Walk the blocks in order, keeping the stack of open headings.
+
+    Returns one Segment per block. Appendix title lines (upper-case lines after "PHỤ LỤC N" and the
+    "(Kèm theo …)" line) get role ``appendix-title``; the recipients/signature block after
+    "Nơi nhận:" gets role ``closing`` until the next appendix.
+    """
+    out: list[Segment] = []
+    stack: list[Heading] = []
+    appendix_title: list[str] = []
+    in_title = False
+    closing = False
+    for block in join_broken_lines(blocks):
+        if isinstance(block, Table):
+            in_title = False
+            out.append(Segment(block, tuple(stack), "body", " ".join(appendix_title)))
+            continue
+        text = block.text.strip()
+        m = _APPENDIX.match(text)
+        if m and (m.group(1) or not m.group(2)):
+            label = "Phụ lục" + (f" {m.group(1)}" if m.group(1) else "")
+            stack = [Heading(0, label, m.group(2).strip(), "appendix")]
+            appendix_title = [m.group(2).strip()] if m.group(2).strip() else []
+            in_title, closing = True, False
+            out.append(Segment(block, tuple(stack), "heading", " ".join(appendix_title)))
+            continue
+        if in_title and (text.isupper() or fold(text).startswith("(kem theo")) and heading_of(text) is None:
+            if not fold(text).startswith("(kem theo"):
+                appendix_title.append(text)
+            out.append(Segment(block, tuple(stack), "appendix-title", " ".join(appendix_title)))
+            continue
+        in_title = False
+        if _FOOTNOTE.match(text):
+            out.append(Segment(block, tuple(stack), "footnote", " ".join(appendix_title)))
+            continue
+        if fold(text).startswith(_END_OF_BODY):
+            closing = True
+        if closing:
+            out.append(Segment(block, tuple(stack), "closing", " ".join(appendix_title)))
+            continue
+        head = heading_of(text)
+        if head is not None:
+            while stack and stack[-1].level >= head.level and stack[-1].kind != "appendix":
+                stack.pop()
+            stack.append(head)
+        out.append(Segment(block, tuple(stack), "heading" if head else "body", " ".join(appendix_title)))
+    return out

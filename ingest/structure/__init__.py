@@ -21,6 +21,8 @@ from ingest.structure._tables import read_table
 
 __all__ = ["structure", "rebuild_flat_tables"]
 
+_HEADING_WORDS = 25
+
 
 def rebuild_flat_tables(blocks: tuple[Block, ...], vocab: Any) -> list[Block]:
     """Replace runs of one-cell-per-line paragraphs by the tables they were flattened from."""
@@ -52,6 +54,8 @@ def rebuild_flat_tables(blocks: tuple[Block, ...], vocab: Any) -> list[Block]:
 
 def _section_index(vocab: Any, path: tuple[Heading, ...], doc: Document) -> str:
     for head in reversed(path):
+        if len(head.title.split()) > _HEADING_WORDS:
+            continue  # a numbered paragraph, not a heading: its words do not name the section's index
         found = vocab.find_indices(head.title)
         if len(found) == 1:
             return str(found[0])
@@ -126,7 +130,9 @@ def _prose_units(segments: list[Segment], vocab: Any, doc: Document) -> list[Pro
             current.clear()
 
     for seg in segments:
-        if isinstance(seg.block, Table) or seg.role in ("footnote", "closing", "appendix-title"):
+        if seg.role == "footnote":
+            continue  # a footnote printed mid-section does not end the paragraph group around it
+        if isinstance(seg.block, Table) or seg.role in ("closing", "appendix-title"):
             flush()
             continue
         if seg.role == "heading" or (current and current[0].path != seg.path):

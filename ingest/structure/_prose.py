@@ -48,7 +48,8 @@ def _leading_agency(vocab: Any, text: str, cues: Cues) -> str | None:
             body = body[len(verb) + 1 :]
             break
     for mention in vocab.find_agencies(body[:160]):
-        if mention.start <= 3:
+        # "Công chức, viên chức Bộ phận một cửa của Sở …": the unit may follow a few words naming its staff
+        if mention.start <= 3 or mention.start <= 40 and not any(v in fold(body[: mention.start]) for v in cues.task_verbs):
             return str(mention.canonical)
         break
     return None
@@ -76,7 +77,7 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
         if item_lead:
             out.append(_make(doc, unit, "", unit.text, (item_lead,), _coop(vocab, unit.text, item_lead), "prose"))
             continue
-        comp = _solution_component(vocab, unit)
+        comp = _solution_component(vocab, unit, cues)
         if comp is not None:
             lead = tuple(dict.fromkeys(a for a in _bullet_leads(vocab, unit.text, cues))) or ((doc.issuer,) if doc.issuer and doc.level in ("sở", "huyện", "thị xã") else ())
             out.append(_make(doc, unit, comp, unit.text, lead, (), "prose"))
@@ -101,14 +102,24 @@ def _bullet_leads(vocab: Any, text: str, cues: Cues) -> list[str]:
     return leads
 
 
-def _solution_component(vocab: Any, unit: ProseUnit) -> str | None:
+def _solution_component(vocab: Any, unit: ProseUnit, cues: Cues) -> str | None:
     if not unit.plan_index or not unit.path:
         return None
     head = unit.path[-1]
-    if head.kind not in ("arabic", "paren", "small", "letter"):
+    if head.kind not in ("arabic", "paren", "small", "letter") or len(head.title.split()) > 18:
         return None
-    title = re.sub(r"^(?:Nội dung về|Nội dung|Triển khai)\s+(?:việc\s+)?", "", head.title, flags=re.I)
-    comp = vocab.match_component(title.strip(" “”\"*"), unit.plan_index)
+    title = head.title.strip(" “”\"*")
+    prefixes = cues.prose["component_prefixes"]
+    changed = True
+    while changed:  # "Triển khai chỉ số hài lòng về “Kết quả giải quyết TTHC”" → "Kết quả giải quyết TTHC"
+        changed = False
+        for prefix in prefixes:
+            if fold(title).startswith(prefix + " "):
+                title = title[len(prefix) + 1 :].strip(" “”\"*")
+                changed = True
+    if "chi so" in fold(title) and vocab.match_index(title):
+        return None  # "Đối với Chỉ số PAPI": the heading names the index itself, not one of its components
+    comp = vocab.match_component(title, unit.plan_index)
     return str(comp.path) if comp is not None else None
 
 

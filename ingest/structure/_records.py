@@ -14,7 +14,7 @@ from typing import Any
 from ingest.model import Assignment, Score, stable_id
 from ingest.structure._cues import Cues
 from ingest.structure._tables import Row, TableReading
-from ingest.textnorm import fold
+from ingest.textnorm import fold, fold_words
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,14 @@ def appendix_owner(title: str, vocab: Any, cues: Cues) -> tuple[str, ...]:
     return (name,) if name else ()
 
 
-def _component(vocab: Any, name: str, parent: str, index: str) -> tuple[str, str]:
+def _component(vocab: Any, name: str, parent: str, index: str, named: bool = True) -> tuple[str, str]:
     """The component path (taxonomy when it matches, the plan's own words otherwise) and the index."""
     clean = re.sub(r"^[\d.\s]+", "", name).strip()
     comp = vocab.match_component(clean, index or None) if clean else None
+    if comp is not None and comp.sub is None and named and not (
+        _same_words(clean, comp.dimension) or _same_words(comp.dimension, clean)
+    ):
+        comp = None  # a loose match ("Công tác kiểm tra CCHC" is no "Cải cách tài chính công"): keep the plan's words
     if comp is None and parent:
         comp = vocab.match_component(re.sub(r"^[\d.\s]+", "", parent), index or None)
         if comp is not None:
@@ -53,9 +57,15 @@ def _component(vocab: Any, name: str, parent: str, index: str) -> tuple[str, str
     if comp is None:
         path = f"{parent} › {clean}" if parent and clean else (clean or parent)
         return path, index
-    if comp.sub is None and clean and fold(clean) != fold(comp.dimension):
-        return f"{comp.path} › {clean}", comp.index
+    if comp.sub is None and clean and named and not _same_words(clean, comp.dimension):
+        return f"{comp.path} › {clean}", comp.index  # a criterion of a field: "Cải cách thể chế › Công tác kiểm tra …"
     return comp.path, comp.index
+
+
+def _same_words(text: str, name: str) -> bool:
+    """Whether ``text`` is ``name`` in other words (nearly all of its words are the name's)."""
+    words, known = fold_words(text).split(), set(fold_words(name).split())
+    return sum(w in known for w in words) >= 0.75 * len(words)
 
 
 def _row_index(vocab: Any, row: Row, ctx: Context) -> str:
@@ -98,7 +108,7 @@ def table_records(reading: TableReading, ctx: Context, vocab: Any) -> tuple[list
             continue
         index = _row_index(vocab, row, ctx)
         name = row.cells["component"] if "component" in row.cells else row.cells.get("tasks", "")[:120]
-        component, index = _component(vocab, name, row.parent, index)
+        component, index = _component(vocab, name, row.parent, index, named="component" in row.cells)
         loc_parts = [ctx.location, group_label, row.stt or _short(name) or f"dòng {n + 1}"]
         location = " › ".join(p for p in loc_parts if p)
         rid = stable_id(ctx.doc_id, location, component, row.cells.get("tasks", ""), row.values)

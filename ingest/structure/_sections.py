@@ -17,7 +17,7 @@ from ingest.textnorm import fold
 
 _ROMAN = re.compile(r"^([IVX]{1,4})\.\s*(\S.*)$")
 _LETTER = re.compile(r"^([A-ZĐ])\.\s+(\S.*)$")
-_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.\s*(\S.*)$|^(\d{1,2}(?:\.\d{1,2})+)\s+(\S.*)$")
+_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.(?!\d)\s*(\S.*)$|^(\d{1,2}(?:\.\d{1,2})+)\s+(\S.*)$")
 _PAREN = re.compile(r"^\((\d{1,2})\)\s*(\S.*)$")
 _SMALL = re.compile(r"^([a-zđ])[\.\)]\s+(\S.*)$")
 _APPENDIX = re.compile(r"^ph[uụ] l[uụ]c\s*([0-9IVX]+)?\b\.?\s*(.*)$", re.IGNORECASE)

@@ -1,0 +1,110 @@
+"""The ingestion pipeline for one file: read → metadata → structure, plus the file helpers the CLI needs.
+
+``parse_file`` is pure (it writes nothing); storing the result is ``index_store.Store.upsert``'s job.
+``file_hash`` lets a caller skip a file whose bytes are already in the store without parsing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.errors import UnsupportedFormat
+from ingest.limits import Limits
+from ingest.metadata import extract_metadata
+from ingest.model import ParsedDocument
+from ingest.readers import read_document
+from ingest.structure import structure
+from ingest.vocab import load_vocabulary
+
+if TYPE_CHECKING:
+    from ingest.vocab import Vocabulary
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+_DEFAULT_LIMITS = Limits()
+
+
+def parse_file(
+    path: Path | str, *, vocab: Vocabulary | None = None, limits: Limits = _DEFAULT_LIMITS
+) -> ParsedDocument:
+    """Read one plan and extract its metadata, assignment and score records and passages.
+
+    Args:
+        path: a .txt, .md, .docx or .pdf file, e.g. ``data/plans/001_e7ca3d72be110f1d.txt``
+            ("Số: 336/KH-UBND … Đồng Nai, ngày 15 tháng 10 năm 2024 …").
+        vocab: the vocabulary; loaded once per call when not given (pass it when parsing many files).
+        limits: reading limits (file size, zip-bomb guard, PDF pages).
+
+    Returns:
+        The parsed document, ready for ``Store.upsert``.
+
+    Raises:
+        UnsupportedFormat: the extension is not one planqa reads.
+        IngestError: any other reason the file cannot be ingested (empty, corrupt, scanned PDF, too large).
+    """
+    path = Path(path)
+    check_supported(path)
+    raw = read_document(path, limits)
+    vocab = vocab if vocab is not None else load_vocabulary()
+    doc = extract_metadata(raw, vocab)
+    return structure(raw, doc, vocab)
+
+
+def check_supported(path: Path) -> None:
+    """Raise :class:`UnsupportedFormat` unless ``path`` has an extension planqa reads."""
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        got = f"'{path.suffix}'" if path.suffix else "no extension"
+        raise UnsupportedFormat(
+            f"{path.name}: planqa reads {', '.join(SUPPORTED_SUFFIXES)} files, got {got}; "
+            "save it in one of those formats or leave it out"
+        )
+
+
+def file_hash(path: Path | str, *, chunk_size: int = 1 << 20) -> str:
+    """The sha256 of a file's bytes, read in chunks (the same value readers put in ``content_hash``).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _hidden(name: str) -> bool:
+    # "~$Kế hoạch.docx" is the lock file Word leaves next to an open document (hidden on Windows).
+    return name.startswith((".", "~$"))
+
+
+def iter_plan_files(paths: Iterable[Path | str]) -> list[Path]:
+    """Expand files and folders into the files to ingest, as absolute paths.
+
+    Folders are walked recursively in sorted order, keeping only supported extensions and skipping
+    hidden files and folders (and Word's ``~$`` lock files). A file named explicitly is always kept,
+    whatever its extension, so the caller reports it (``parse_file`` raises :class:`UnsupportedFormat`)
+    instead of silently ignoring it; a path that does not exist is kept for the same reason.
+    Duplicates are dropped, first occurrence wins.
+
+    Args:
+        paths: files and folders, e.g. ``[Path("data/plans")]``.
+
+    Returns:
+        The files, in argument order, each folder's files sorted.
+    """
+    out: dict[Path, None] = {}
+    for given in paths:
+        path = Path(given).expanduser().absolute()
+        if not path.is_dir():
+            out.setdefault(path.resolve() if path.exists() else path, None)
+            continue
+        for found in sorted(path.rglob("*")):
+            rel = found.relative_to(path)
+            if any(_hidden(part) for part in rel.parts) or not found.is_file():
+                continue
+            if found.suffix.lower() in SUPPORTED_SUFFIXES:
+                out.setdefault(found.resolve(), None)
+    return list(out)

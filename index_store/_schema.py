@@ -1,0 +1,200 @@
+"""The SQLite schema of the system of record, and the conversions between its rows and the dataclasses.
+
+Lists (indices, warnings, lead/coop agencies, score values) are stored as JSON text, never pickled, so
+the file stays readable with the ``sqlite3`` shell. Columns ending in ``_key`` hold :func:`fold`-ed text
+(lower-case, no diacritics) so filters can compare "dong nai" with "Đồng Nai" in SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from ingest.model import Assignment, Document, ParsedDocument, Passage, Score
+from ingest.textnorm import fold
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id       TEXT PRIMARY KEY,
+    source       TEXT NOT NULL,
+    path         TEXT NOT NULL UNIQUE,
+    fmt          TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    doc_number   TEXT NOT NULL DEFAULT '',
+    issuer       TEXT NOT NULL DEFAULT '',
+    level        TEXT NOT NULL DEFAULT '',
+    province     TEXT NOT NULL DEFAULT '',
+    locality     TEXT NOT NULL DEFAULT '',
+    issue_date   TEXT NOT NULL DEFAULT '',
+    year         INTEGER,
+    signer       TEXT NOT NULL DEFAULT '',
+    indices      TEXT NOT NULL DEFAULT '[]',
+    is_plan      INTEGER NOT NULL DEFAULT 1,
+    warnings     TEXT NOT NULL DEFAULT '[]',
+    text         TEXT NOT NULL DEFAULT '',
+    sections     TEXT NOT NULL DEFAULT '[]',
+    province_key TEXT NOT NULL DEFAULT '',
+    ingested_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    record_id      TEXT PRIMARY KEY,
+    doc_id         TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    plan_index     TEXT NOT NULL DEFAULT '',
+    component      TEXT NOT NULL DEFAULT '',
+    target         TEXT NOT NULL DEFAULT '',
+    tasks          TEXT NOT NULL DEFAULT '',
+    lead           TEXT NOT NULL DEFAULT '[]',
+    coop           TEXT NOT NULL DEFAULT '[]',
+    deadline       TEXT NOT NULL DEFAULT '',
+    location       TEXT NOT NULL DEFAULT '',
+    span_start     INTEGER NOT NULL,
+    span_end       INTEGER NOT NULL,
+    source_kind    TEXT NOT NULL DEFAULT 'table',
+    plan_index_key TEXT NOT NULL DEFAULT '',
+    agencies_key   TEXT NOT NULL DEFAULT '',
+    search_text    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS assignments_doc ON assignments(doc_id);
+CREATE TABLE IF NOT EXISTS scores (
+    record_id      TEXT PRIMARY KEY,
+    doc_id         TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    plan_index     TEXT NOT NULL DEFAULT '',
+    component      TEXT NOT NULL DEFAULT '',
+    "values"       TEXT NOT NULL DEFAULT '[]',
+    location       TEXT NOT NULL DEFAULT '',
+    span_start     INTEGER NOT NULL,
+    span_end       INTEGER NOT NULL,
+    unit           TEXT NOT NULL DEFAULT '',
+    plan_index_key TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS scores_doc ON scores(doc_id);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id TEXT PRIMARY KEY,
+    doc_id     TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL,
+    header     TEXT NOT NULL DEFAULT '',
+    text       TEXT NOT NULL,
+    location   TEXT NOT NULL DEFAULT '',
+    span_start INTEGER NOT NULL,
+    span_end   INTEGER NOT NULL,
+    province   TEXT NOT NULL DEFAULT '',
+    plan_index TEXT NOT NULL DEFAULT '',
+    component  TEXT NOT NULL DEFAULT '',
+    agencies   TEXT NOT NULL DEFAULT '[]',
+    record_id  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS embedding_cache (
+    model     TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    dim       INTEGER NOT NULL,
+    vector    BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)
+);
+"""
+
+DOCUMENT_FIELDS = (
+    "doc_id", "source", "path", "fmt", "content_hash", "title", "doc_number", "issuer", "level",
+    "province", "locality", "issue_date", "year", "signer", "indices", "is_plan", "warnings",
+)  # fmt: skip
+
+
+def _json(value: Any) -> str:
+    return json.dumps(list(value), ensure_ascii=False)
+
+
+def document_params(doc: Document, text: str, sections: Any, ingested_at: str) -> dict[str, Any]:
+    """Column values for one ``documents`` row."""
+    row: dict[str, Any] = {name: getattr(doc, name) for name in DOCUMENT_FIELDS}
+    row.update(
+        indices=_json(doc.indices),
+        warnings=_json(doc.warnings),
+        is_plan=int(doc.is_plan),
+        text=text,
+        sections=json.dumps([list(s) for s in sections], ensure_ascii=False),
+        province_key=fold(doc.province),
+        ingested_at=ingested_at,
+    )
+    return row
+
+
+def document_from_row(row: sqlite3.Row) -> Document:
+    """Rebuild a :class:`Document` from a ``documents`` row."""
+    values = {name: row[name] for name in DOCUMENT_FIELDS}
+    values.update(
+        indices=tuple(json.loads(row["indices"])),
+        warnings=tuple(json.loads(row["warnings"])),
+        is_plan=bool(row["is_plan"]),
+    )
+    return Document(**values)
+
+
+def assignment_params(a: Assignment, province: str) -> dict[str, Any]:
+    """Column values for one ``assignments`` row; ``search_text`` folds every field a filter may look at."""
+    agencies = " | ".join(a.lead + a.coop)
+    words = (province, a.plan_index, a.component, a.target, a.tasks, agencies, a.deadline, a.location)
+    return {
+        "record_id": a.record_id, "doc_id": a.doc_id, "plan_index": a.plan_index, "component": a.component,
+        "target": a.target, "tasks": a.tasks, "lead": _json(a.lead), "coop": _json(a.coop),
+        "deadline": a.deadline, "location": a.location, "span_start": a.span[0], "span_end": a.span[1],
+        "source_kind": a.source_kind, "plan_index_key": fold(a.plan_index), "agencies_key": fold(agencies),
+        "search_text": fold(" \n ".join(words)),
+    }  # fmt: skip
+
+
+def score_params(s: Score) -> dict[str, Any]:
+    """Column values for one ``scores`` row."""
+    return {
+        "record_id": s.record_id, "doc_id": s.doc_id, "plan_index": s.plan_index, "component": s.component,
+        "values": json.dumps([list(v) for v in s.values], ensure_ascii=False), "location": s.location,
+        "span_start": s.span[0], "span_end": s.span[1], "unit": s.unit, "plan_index_key": fold(s.plan_index),
+    }  # fmt: skip
+
+
+def passage_params(p: Passage) -> dict[str, Any]:
+    """Column values for one ``passages`` row."""
+    return {
+        "passage_id": p.passage_id, "doc_id": p.doc_id, "kind": p.kind, "header": p.header, "text": p.text,
+        "location": p.location, "span_start": p.span[0], "span_end": p.span[1], "province": p.province,
+        "plan_index": p.plan_index, "component": p.component, "agencies": _json(p.agencies),
+        "record_id": p.record_id,
+    }  # fmt: skip
+
+
+def passage_from_row(row: sqlite3.Row) -> Passage:
+    """Rebuild a :class:`Passage` from a ``passages`` row."""
+    return Passage(
+        passage_id=row["passage_id"], doc_id=row["doc_id"], kind=row["kind"], header=row["header"],
+        text=row["text"], location=row["location"], span=(row["span_start"], row["span_end"]),
+        province=row["province"], plan_index=row["plan_index"], component=row["component"],
+        agencies=tuple(json.loads(row["agencies"])), record_id=row["record_id"],
+    )  # fmt: skip
+
+
+def insert_sql(table: str, params: dict[str, Any]) -> str:
+    """``INSERT INTO table (cols) VALUES (:cols)`` for a params dict (column names are ours, not user input)."""
+    cols = ", ".join(f'"{c}"' for c in params)
+    return f"INSERT INTO {table} ({cols}) VALUES ({', '.join(':' + c for c in params)})"
+
+
+def validate(parsed: ParsedDocument) -> None:
+    """Refuse a document without id or path, or records that belong to another document.
+
+    Raises:
+        ValueError: what is wrong, naming the file.
+    """
+    doc = parsed.document
+    if not doc.doc_id or not doc.path:
+        raise ValueError(f"a document needs a doc_id and a path, got doc_id={doc.doc_id!r} path={doc.path!r}")
+    records: tuple[Assignment | Score | Passage, ...] = (*parsed.assignments, *parsed.scores, *parsed.passages)
+    for rec in records:
+        if rec.doc_id != doc.doc_id:
+            raise ValueError(f"{type(rec).__name__} of {doc.source} has doc_id {rec.doc_id!r}, expected {doc.doc_id!r}")

@@ -1,0 +1,200 @@
+"""The ``planqa`` command line: thin wrappers over ``ingest.pipeline`` and ``index_store.Store``.
+
+Settings come from the environment here and nowhere else (see :mod:`planqa.settings`). Domain errors
+become one sentence on stderr: exit status 2 for "cannot run at all" (knowledge base locked or
+unreadable), 1 for "ran, but something failed" (a file that could not be ingested, nothing to remove).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from index_store import DB_NAME, KbLock, KbLocked, Store, StoreError
+from planqa import _render, settings
+from planqa._ingest import run_ingest
+
+_NOT_YET = ("ask", "search", "eval")
+_EXAMPLE_QUESTION = "Sở Tài nguyên và Môi trường Đồng Nai được giao những nhiệm vụ gì?"
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _emit_json(items: list[dict[str, Any]]) -> None:
+    for item in items:
+        print(json.dumps(item, ensure_ascii=False))
+
+
+def _open_reader(kb: Path) -> Store | None:
+    """A read-only store, or ``None`` (with a hint on stderr) when the knowledge base does not exist yet."""
+    if not (kb / DB_NAME).exists():
+        _err(f"the knowledge base {kb} has no documents yet; add some with `planqa --kb {kb} ingest PATH`")
+        return None
+    return Store(kb, readonly=True)
+
+
+def _load_vocab() -> Any:
+    """The shared vocabulary, or ``None`` while the vocabulary module is not installed."""
+    try:
+        from ingest.vocab import load_vocabulary
+    except ImportError:
+        return None
+    return load_vocabulary()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    """``planqa ingest PATH...``: add, replace or skip each plan file; one bad file never stops the rest."""
+    kb = Path(args.kb)
+    with KbLock(kb), Store(kb) as store:
+        if args.if_empty and (n := store.stats()["documents"]):
+            message = f"knowledge base {kb} already has {n} documents"
+            if args.json:
+                _emit_json([{"summary": {"added": 0, "replaced": 0, "unchanged": 0, "failed": 0, "message": message}}])
+            else:
+                print(message)
+            return 0
+        results = run_ingest(store, args.paths, as_json=args.json)
+    if not results:
+        _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
+        return 1
+    return 1 if any(r["status"] == "failed" for r in results) else 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """``planqa docs``: the documents in the knowledge base, with their metadata and record counts."""
+    store = _open_reader(Path(args.kb))
+    rows = [] if store is None else store.document_rows()
+    if store is not None:
+        store.close()
+    if args.json:
+        _emit_json(rows)
+    elif rows:
+        _render.docs_table(rows)
+    return 0
+
+
+def cmd_records(args: argparse.Namespace) -> int:
+    """``planqa records``: assignment records, filtered by province, agency, plan index or document."""
+    store = _open_reader(Path(args.kb))
+    if store is None:
+        return 0
+    with store:
+        rows = store.assignments(
+            province=args.province, agency=args.agency, plan_index=args.index, doc=args.doc, vocab=_load_vocab()
+        )
+    if args.json:
+        _emit_json(rows)
+    elif rows:
+        _render.records_table(rows)
+    if not rows:
+        _err("no assignment record matches these filters")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """``planqa remove DOC_ID|FILE``: delete documents with all their records and passages."""
+    kb = Path(args.kb)
+    with KbLock(kb), Store(kb) as store:
+        removed = store.remove(args.ref)
+    if not removed:
+        _err(f"no document in {kb} matches {args.ref!r}; `planqa --kb {kb} docs` lists doc ids and file names")
+        return 1
+    for doc_id in removed:
+        print(f"removed {doc_id}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``planqa serve``: for now, the knowledge base's status and what to try (the web UI comes later)."""
+    kb = Path(args.kb)
+    store = _open_reader(kb)
+    stats = {"documents": 0, "assignments": 0, "scores": 0, "passages": 0} if store is None else store.stats()
+    if store is not None:
+        store.close()
+    print(
+        f"knowledge base {kb}: {stats['documents']} documents, {stats['assignments']} assignments, "
+        f"{stats['scores']} scores, {stats['passages']} passages"
+    )
+    print(f"the web interface (http://{args.host}:{args.port}) is not available yet in this version; meanwhile try:")
+    print(f'  planqa --kb {kb} records --province "Đồng Nai" --agency "Sở Tài nguyên và Môi trường"')
+    print(f'  planqa --kb {kb} ask "{_EXAMPLE_QUESTION}"')
+    return 0
+
+
+def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        _err(f"planqa {name}: not available yet in this version (see README)")
+        return 2
+
+    return run
+
+
+def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; defaults come from ``environ`` (the process environment when ``None``)."""
+    values = settings.resolve(os.environ if environ is None else environ)
+    kb = settings.get("kb")
+    parser = argparse.ArgumentParser(prog="planqa", description="Questions and answers over Vietnamese reform plans.")
+    parser.add_argument(
+        "--kb", default=values["kb"], metavar="DIR", help=f"{kb.help} (${kb.env}, default {kb.default})"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add plan files or folders to the knowledge base")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt, .md, .docx or .pdf file, or a folder of them")
+    p.add_argument("--json", action="store_true", help="one JSON object per file per line, then a summary line")
+    p.add_argument("--if-empty", action="store_true", help="do nothing when the knowledge base already has documents")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("docs", help="list the documents in the knowledge base")
+    p.add_argument("--json", action="store_true", help="one JSON object per document per line")
+    p.set_defaults(func=cmd_docs)
+
+    p = sub.add_parser("records", help="list assignment records (who leads, who coordinates, what, by when)")
+    p.add_argument("--json", action="store_true", help="one JSON object per record per line")
+    p.add_argument("--province", metavar="P", help='province, with or without diacritics ("Đồng Nai", "dong nai")')
+    p.add_argument(
+        "--agency", metavar="A", help='lead or coordinating agency ("Sở Tài nguyên và Môi trường", "so tnmt")'
+    )
+    p.add_argument("--index", metavar="I", help="plan index: PAPI, PAR INDEX, SIPAS or PCI")
+    p.add_argument("--doc", metavar="DOC", help="doc_id, file name or document number (336/KH-UBND)")
+    p.set_defaults(func=cmd_records)
+
+    p = sub.add_parser("remove", help="remove a document and all its records")
+    p.add_argument("ref", metavar="DOC_ID|FILE", help="a doc_id from `planqa docs`, an ingested file name or path")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("serve", help="start the web interface (for now: show the knowledge base's status)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
+    p.set_defaults(func=cmd_serve)
+
+    for name in _NOT_YET:
+        p = sub.add_parser(name, help="not available yet in this version")
+        p.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the future command")
+        p.set_defaults(func=_not_yet(name))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``planqa`` command line.
+
+    Args:
+        argv: the arguments after the program name; ``sys.argv[1:]`` when ``None``.
+            Example: ``["--kb", "kb", "records", "--province", "Đồng Nai", "--agency", "so tnmt"]``.
+
+    Returns:
+        The exit status: 0 done, 1 done with failures, 2 could not run.
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (KbLocked, StoreError, NotADirectoryError) as err:
+        _err(str(err))
+        return 2

@@ -32,7 +32,7 @@ def parse_file(
     """Read one plan and extract its metadata, assignment and score records and passages.
 
     Args:
-        path: a .txt, .md, .docx or .pdf file, e.g. ``data/plans/001_e7ca3d72be110f1d.txt``
+        path: a .txt, .md, .docx or .pdf file, e.g. ``data/plans/ke-hoach-336.txt``
             ("Số: 336/KH-UBND … Đồng Nai, ngày 15 tháng 10 năm 2024 …").
         vocab: the vocabulary; loaded once per call when not given (pass it when parsing many files).
         limits: reading limits (file size, zip-bomb guard, PDF pages).

@@ -28,9 +28,7 @@ def _build_tone_map() -> dict[str, str]:
 
 _TONE_MAP = _build_tone_map()
 # Only at the end of a syllable ("hoà" but not "hoàn"), and never after "q" ("quý" keeps its mark on y).
-_TONE_RE = re.compile(
-    "(?<![qQ])(" + "|".join(sorted(map(re.escape, _TONE_MAP), key=len, reverse=True)) + r")(?!\w)"
-)
+_TONE_RE = re.compile("(?<![qQ])(" + "|".join(sorted(map(re.escape, _TONE_MAP), key=len, reverse=True)) + r")(?!\w)")
 _SPACE_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\ufeff\u200c\u200d\u2060\u00ad"), None)
 

@@ -30,13 +30,29 @@ TASKS_AIR = [
 ]
 ROWS: list[list[object]] = [
     ["I", "Chỉ số PAPI", "", "", ""],
-    ["4", "Nghiêm túc trong bảo vệ môi trường", "Nâng cao nhận thức về bảo vệ môi trường cho người dân",
-     "Tăng cường công tác thanh tra, kiểm tra việc chấp hành pháp luật về bảo vệ môi trường", "Thường xuyên"],
+    [
+        "4",
+        "Nghiêm túc trong bảo vệ môi trường",
+        "Nâng cao nhận thức về bảo vệ môi trường cho người dân",
+        "Tăng cường công tác thanh tra, kiểm tra việc chấp hành pháp luật về bảo vệ môi trường",
+        "Thường xuyên",
+    ],
     ["5", "Chất lượng không khí", "Theo dõi diễn biến chất lượng không khí", TASKS_AIR, "Thường xuyên"],
-    ["6", "Chất lượng nước", "Bảo đảm nguồn nước sinh hoạt cho người dân", None, None],  # None: merged with the row above
+    [
+        "6",
+        "Chất lượng nước",
+        "Bảo đảm nguồn nước sinh hoạt cho người dân",
+        None,
+        None,
+    ],  # None: merged with the row above
     ["II", "Chỉ số SIPAS", "", "", ""],
-    ["1", "Tiếp cận dịch vụ", "Tăng tỷ lệ hài lòng của người dân",
-     "Hướng dẫn việc triển khai các hình thức cung cấp thông tin về TTHC", "Trước ngày 30/11/2024"],
+    [
+        "1",
+        "Tiếp cận dịch vụ",
+        "Tăng tỷ lệ hài lòng của người dân",
+        "Hướng dẫn việc triển khai các hình thức cung cấp thông tin về TTHC",
+        "Trước ngày 30/11/2024",
+    ],
 ]
 
 
@@ -79,7 +95,9 @@ def _write_pdf(path: Path) -> Path:
     fpdf = pytest.importorskip("fpdf")
     font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     if not font.exists():
-        pytest.skip(f"needs a Unicode TrueType font for Vietnamese text; {font} is missing (apt-get install fonts-dejavu-core)")
+        pytest.skip(
+            f"needs a Unicode TrueType font for Vietnamese text; {font} is missing (apt-get install fonts-dejavu-core)"
+        )
     pdf = fpdf.FPDF(orientation="L")
     pdf.add_page()
     pdf.add_font("DejaVu", fname=str(font))

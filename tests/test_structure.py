@@ -36,9 +36,7 @@ def tam_duong() -> ParsedDocument:
 
 def _rows(parsed: ParsedDocument, component: str, appendix: str):
     return [
-        a
-        for a in parsed.assignments
-        if a.location.split(" › ")[0] == appendix and fold(component) in fold(a.component)
+        a for a in parsed.assignments if a.location.split(" › ")[0] == appendix and fold(component) in fold(a.component)
     ]
 
 

@@ -113,7 +113,9 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
     builder.document_card(raw, segments)
     passages = _unique(builder.passages)
     sections = tuple((_location(s.path), s.block.start, s.block.end) for s in segments if s.role == "heading")
-    return ParsedDocument(replace(doc), tuple(_dedupe(assignments)), tuple(_dedupe(scores)), passages, raw.text, sections)
+    return ParsedDocument(
+        replace(doc), tuple(_dedupe(assignments)), tuple(_dedupe(scores)), passages, raw.text, sections
+    )
 
 
 def _prose_units(segments: list[Segment], vocab: Any, doc: Document) -> list[ProseUnit]:

@@ -13,7 +13,20 @@ from pathlib import Path
 
 from ingest.textnorm import fold
 
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10, "XI": 11, "XII": 12}
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+    "XI": 11,
+    "XII": 12,
+}
 _STT_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?$|^([IVX]{1,4})\.?$")
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}/20\d\d\b")
 
@@ -116,5 +129,5 @@ def header_role(label: str, cues: Cues) -> str:
 
 
 def is_total_row(text: str, cues: Cues) -> bool:
-    """"TỔNG", "Tổng cộng": a row that totals a table."""
+    """ "TỔNG", "Tổng cộng": a row that totals a table."""
     return fold(text).strip(" :") in cues.roles["total_rows"]

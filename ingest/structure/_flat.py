@@ -96,7 +96,9 @@ def _collect_rows(paras: Sequence[Para], j: int, labels: list[str], cues: Cues) 
     return rows, j
 
 
-def _build_table(labels: list[str], rows: list[list[str]], cues: Cues, is_agency: AgencyTest) -> tuple[tuple[str, ...], ...]:
+def _build_table(
+    labels: list[str], rows: list[list[str]], cues: Cues, is_agency: AgencyTest
+) -> tuple[tuple[str, ...], ...]:
     roles = [header_role(label, cues) for label in labels]
     if {"tasks", "lead", "coop"} & set(roles):
         roles[0] = "stt"
@@ -107,7 +109,10 @@ def _build_table(labels: list[str], rows: list[list[str]], cues: Cues, is_agency
     widths = Counter(len(r) for r in rows if parse_stt(r[0]) is not None)
     n_leaf = widths.most_common(1)[0][0] if widths else len(labels)
     header = _two_level_header(labels, n_leaf)
-    body = [tuple((r + [""] * n_leaf)[:n_leaf]) if len(r) <= n_leaf else (*r[: n_leaf - 1], "\n".join(r[n_leaf - 1 :])) for r in rows]
+    body = [
+        tuple((r + [""] * n_leaf)[:n_leaf]) if len(r) <= n_leaf else (*r[: n_leaf - 1], "\n".join(r[n_leaf - 1 :]))
+        for r in rows
+    ]
     return (*header, *body)
 
 

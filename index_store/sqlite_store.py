@@ -267,6 +267,11 @@ class Store:
         counts = {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _TABLES}
         return {**counts, "schema_version": sc.SCHEMA_VERSION, "path": str(self.path)}
 
+    def version(self) -> tuple[int, int]:
+        """Changes when the knowledge base changes: (SQLite data_version for other connections' commits,
+        this connection's total changes). Lets readers cache what they loaded."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
+
     def integrity_check(self) -> str:
         """SQLite's ``integrity_check`` plus ``foreign_key_check``: "ok", or the problems found."""
         problems = [r[0] for r in self._db.execute("PRAGMA integrity_check") if r[0] != "ok"]

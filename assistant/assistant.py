@@ -1,0 +1,161 @@
+"""The assistant: question (+ conversation) → query plan → records and passages → cited answer.
+
+``Assistant.ask`` is what ``planqa ask``, the UI and the HTTP API call. It never invents an agency or a
+figure: everything it says is a record or passage of the knowledge base, cited; when the plans do not
+answer, it says "Không tìm thấy …" and shows what is closest.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from assistant import compose
+from assistant._view import Cites, KbView
+from assistant.answer import Answer
+from assistant.conversation import Conversation
+from assistant.query import QueryPlan, understand
+from index_store.protocols import Filters
+from ingest.textnorm import fold
+
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """Answers questions over one knowledge base.
+
+    Args:
+        store: the SQLite system of record (``index_store.Store``).
+        vocab: the vocabulary (``ingest.vocab.load_vocabulary()``).
+        search: hybrid retrieval, ``search(query, k=…, filters=Filters(...)) -> list[Hit]``.
+
+    Example:
+        >>> a = Assistant(kb.store, vocab, kb.search)  # doctest: +SKIP
+        >>> a.ask("Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?").agencies[0]
+        'Sở Tài nguyên và Môi trường'
+    """
+
+    def __init__(self, store: Any, vocab: Any, search: Callable[..., Sequence[Any]]) -> None:
+        self.store = store
+        self.vocab = vocab
+        self.search = search
+        self._view: KbView | None = None
+        self._lock = threading.Lock()
+
+    def view(self) -> KbView:
+        """The in-memory view of the knowledge base, reloaded after an ingest."""
+        with self._lock:
+            if self._view is None or self._view.signature != KbView.load_signature(self.store):
+                self._view = KbView.load(self.store)
+            return self._view
+
+    def ask(
+        self, question: str, conversation: Conversation | None = None, filters: Filters | None = None,
+        qid: str | None = None,
+    ) -> Answer:  # fmt: skip
+        """Answer one question, as the next turn of ``conversation`` when given.
+
+        Args:
+            question: as typed: Vietnamese with or without diacritics, abbreviations, or English mixed with
+                Vietnamese terms ("which agency handles PAPI Quản trị môi trường in Đồng Nai").
+            conversation: earlier turns; a follow-up inherits the province, index and component.
+            filters: filters chosen in the UI (province, index, agency); the question's own values win.
+            qid: an id to echo in the answer (``--batch``).
+
+        Returns:
+            The cited answer; ``found`` is False when the knowledge base does not answer.
+        """
+        start = time.perf_counter()
+        text = (question or "").strip()
+        if not text:
+            answer = Answer(question, "Hãy nhập một câu hỏi về các kế hoạch đã nạp.", False, "other", _filters(None))
+            return _timed(answer, start, qid)
+        if len(text) > MAX_QUESTION_CHARS:
+            text = text[:MAX_QUESTION_CHARS]
+        previous = conversation.last_plan() if conversation is not None else None
+        plan = understand(text, self.vocab, previous)
+        plan = _with_ui_filters(plan, filters)
+        if conversation is not None:
+            conversation.record(question, plan)
+        answer = self._answer(plan, filters)
+        return _timed(answer, start, qid)
+
+    def _answer(self, plan: QueryPlan, ui: Filters | None) -> Answer:
+        view = self.view()
+        lang = getattr(plan, "language", "vi")
+        cites = Cites(view)
+        flt = Filters(
+            province=plan.province, plan_index=plan.plan_index, doc=plan.doc_number,
+            agency=ui.agency if ui else None, component=ui.component if ui else None,
+        )  # fmt: skip
+        draft = self._coverage(plan, view, lang)
+        if draft is None:
+            if plan.intent == "agency_lookup":
+                draft = compose.agency_lookup(plan, view, self.search, cites, lang, flt)
+            elif plan.intent == "unit_tasks" and plan.agency:
+                draft = compose.unit_tasks(plan, view, self.search, cites, lang, flt)
+            elif plan.intent == "precedent":
+                draft = compose.precedent(plan, view, self.search, cites, lang, Filters(plan_index=plan.plan_index))
+            elif plan.intent == "fact" and plan.fact_kind in ("score", "target", "rank"):
+                draft = compose.score_fact(plan, view, cites, lang) or compose.passages_answer(
+                    plan, view, self.search, cites, lang, flt
+                )
+            else:
+                draft = compose.passages_answer(plan, view, self.search, cites, lang, flt)
+        return Answer(
+            plan.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
+            cites.as_tuple() if draft.found else (),
+        )  # fmt: skip
+
+    def _coverage(self, plan: QueryPlan, view: KbView, lang: str) -> compose.Draft | None:
+        """Say "not found" early when the knowledge base holds nothing for the province, index or year."""
+        if not view.documents:
+            return compose.not_found(plan, view, lang, "kho tài liệu trống" if lang == "vi" else "no plans loaded")
+        if plan.province and not view.docs_in(plan.province):
+            return compose.not_found(plan, view, lang, f"không có kế hoạch nào của {plan.province}")
+        docs = view.docs_in(plan.province)
+        if (
+            plan.plan_index
+            and not any(plan.plan_index in d.indices for d in docs)
+            and not any(r.get("plan_index") == plan.plan_index for r in compose.in_scope(view, plan))
+        ):
+            where = f" của {plan.province}" if plan.province else ""
+            return compose.not_found(plan, view, lang, f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}")
+        if plan.intent == "fact" and plan.year and not compose.mentions_year(view, plan, plan.year):
+            return compose.not_found(plan, view, lang, f"không có số liệu năm {plan.year}")
+        asks_province = "tinh " + fold(plan.province or "-") in fold(plan.question)
+        if asks_province and plan.fact_kind in ("rank", "score") and docs and all(d.level == "huyện" for d in docs):
+            return compose.not_found(plan, view, lang, f"chỉ có kế hoạch cấp huyện của {plan.province}")
+        return None
+
+
+def _with_ui_filters(plan: QueryPlan, ui: Filters | None) -> QueryPlan:
+    if ui is None:
+        return plan
+    from dataclasses import replace
+
+    return replace(
+        plan,
+        province=plan.province or ui.province,
+        plan_index=plan.plan_index or ui.plan_index,
+        agency=plan.agency or ui.agency,
+    )
+
+
+def _filters(plan: QueryPlan | None) -> dict[str, str | None]:
+    if plan is None:
+        return {"province": None, "plan_index": None, "component": None, "agency": None}
+    return {
+        "province": plan.province,
+        "plan_index": plan.plan_index,
+        "component": plan.component,
+        "agency": plan.agency,
+    }
+
+
+def _timed(answer: Answer, start: float, qid: str | None) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, elapsed_ms=(time.perf_counter() - start) * 1000, id=qid)

@@ -1,0 +1,232 @@
+"""Question understanding: a typed question (+ the previous turn) → a :class:`QueryPlan`.
+
+Pure and fast: no I/O after the vocabulary and ``assistant/vocab/intents.toml`` are loaded (once).
+Only the first :data:`MAX_SCAN_CHARS` characters of a question are scanned for cues and slots, so a
+pasted 10,000-character text costs the same as a long question; the plan keeps the whole question.
+
+Rules, in short:
+
+* **Slots** come from the vocabulary: provinces (directly, through a locality, or an initialism such as
+  "LS" when only one province has it, or the conversation's province decides between several: "ĐN");
+  plan index (one named index; several named → ``None``, all kept in ``plan_indices``); component (a quoted
+  phrase first, else the longest whole alias in the question, a sub-dimension over its dimension); the
+  index of an unambiguous component when no index is named; agencies; year (20xx, not inside a document
+  number); the plan's number ("336/KH-UBND", or "336" from "KH 336" / "kế hoạch 336" / "plan 336").
+* **Intent** from cue groups in precedence order (other places → "which agency" → a unit's tasks → roles
+  such as "chủ trì" → solutions → fact kinds), so "ai ký" is a signer fact and "đơn vị nào … mục tiêu bao
+  nhiêu" stays an agency look-up with ``fact_kind`` "target".
+* **Follow-ups**: a question inherits the province, locality, plan index and document it leaves out (the
+  year too when it is elliptic or asks a fact); the component when it names neither a component nor an
+  agency of its own (or is elliptic); the agency when it is elliptic or does not itself ask "which agency".
+  A new province drops the old locality and document. A component is looked for within the previous index
+  first ("Còn chất lượng nước?" after a PAPI question), which then counts as inherited. An elliptic question
+  ("Còn …?", "… thì sao?", "What about …?") without a cue of its own keeps the previous intent and fact
+  kind. A question about other places never inherits the place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant._query_cues import CueReading, load_cues, words
+from assistant._query_slots import Slots, detect
+from ingest.textnorm import nfc
+from ingest.vocab import Vocabulary
+
+__all__ = ["MAX_SCAN_CHARS", "QueryPlan", "understand"]
+
+MAX_SCAN_CHARS = 2000
+_PLACE_FREE_FACTS = frozenset({"count"})
+_YEAR_FACTS = frozenset({"score", "rank"})
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """What a question asks and about what; the ``filters`` of ``planqa ask --json`` come from here.
+
+    Attributes:
+        question: the question as typed (NFC).
+        intent: "agency_lookup" | "unit_tasks" | "precedent" | "fact" | "other".
+        province: the canonical province, else ``None`` (also when several are named).
+        locality: a district-level unit of that province ("Tam Đường"), else ``None``.
+        plan_index: "PAPI" | "PAR INDEX" | "SIPAS" | "PCI" when exactly one is meant, else ``None``.
+        component: a taxonomy path ("Quản trị môi trường › Chất lượng nước") or the user's quoted phrase.
+        component_text: the words the user used for the component.
+        agency: the first agency named (canonical), else ``None``.
+        year: the first year named (2023), else ``None``.
+        doc_number: "336/KH-UBND", or "336" from "KH 336".
+        fact_kind: score | target | rank | deadline | doc_number | date | signer | basis | count | None.
+        language: "en" when the question is framed in English, else "vi".
+        keywords: content words for retrieval (cue phrases and function words removed, abbreviations expanded).
+        inherited: names of the slots taken from the previous turn.
+        missing: slots the answer would differ by that the question leaves open.
+        plan_indices, provinces, agencies, years, fact_kinds: every value named, in order.
+        province_candidates: the provinces an ambiguous initialism ("ĐN") may stand for.
+    """
+
+    question: str
+    intent: str = "other"
+    province: str | None = None
+    locality: str | None = None
+    plan_index: str | None = None
+    component: str | None = None
+    component_text: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    doc_number: str | None = None
+    fact_kind: str | None = None
+    language: str = "vi"
+    keywords: tuple[str, ...] = ()
+    inherited: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    plan_indices: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    fact_kinds: tuple[str, ...] = ()
+    province_candidates: tuple[str, ...] = ()
+
+
+def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = None) -> QueryPlan:
+    """Read one question, as the next turn after ``previous`` when given.
+
+    Args:
+        question: as typed: Vietnamese with or without diacritics, officials' abbreviations, or English
+            mixed with Vietnamese terms. Only the first :data:`MAX_SCAN_CHARS` characters are scanned.
+        vocab: the vocabulary (``ingest.vocab.load_vocabulary()``).
+        previous: the plan of the previous turn of the conversation, if any.
+
+    Returns:
+        The :class:`QueryPlan`; an empty question gives intent "other" and no slots.
+
+    Example:
+        >>> plan = understand("Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?", load_vocabulary())
+        >>> plan.intent, plan.province, plan.plan_index, plan.component
+        ('agency_lookup', 'Đồng Nai', 'PAPI', 'Quản trị môi trường › Chất lượng nước')
+    """
+    text = nfc(question or "")
+    scan = text[:MAX_SCAN_CHARS]
+    if not scan.strip():
+        return QueryPlan(question=text)
+    ws = words(scan)
+    cues = load_cues()
+    slots = detect(
+        vocab,
+        scan,
+        cues.indices_in(ws),
+        (previous.plan_index,) if previous and previous.plan_index else (),
+        previous.province if previous else None,
+    )
+    reading = cues.read(ws, slots.spans)
+    follow = previous is not None and reading.elliptic
+    intent, fact_kind = _intent(reading, previous if follow else None)
+    own = _own(slots)
+    plan = QueryPlan(
+        question=text,
+        intent=intent,
+        fact_kind=fact_kind,
+        fact_kinds=reading.fact_kinds,
+        language=reading.language or (previous.language if previous else "vi"),
+        keywords=_keywords(vocab, scan, reading),
+        **own,
+    )
+    if previous is not None:
+        plan = _inherit(plan, previous, follow, bool(slots.provinces), slots.index_named)
+    return _with_missing(plan)
+
+
+def _intent(reading: CueReading, previous: QueryPlan | None) -> tuple[str, str | None]:
+    kind = reading.fact_kinds[0] if reading.fact_kinds else None
+    if reading.intent:
+        return reading.intent, kind
+    if kind:
+        return "fact", kind
+    if previous is not None:  # an elliptic follow-up without a cue of its own
+        return previous.intent, previous.fact_kind
+    return "other", None
+
+
+def _own(slots: Slots) -> dict[str, Any]:
+    comp = slots.component
+    index = slots.indices[0] if len(slots.indices) == 1 else None
+    return {
+        "province": slots.provinces[0] if len(slots.provinces) == 1 else None,
+        "provinces": slots.provinces,
+        "province_candidates": slots.province_candidates,
+        "locality": slots.locality,
+        "plan_index": index,
+        "plan_indices": slots.indices,
+        "component": comp.path if comp else slots.quoted,
+        "component_text": slots.component_text,
+        "agency": slots.agencies[0] if slots.agencies else None,
+        "agencies": slots.agencies,
+        "year": slots.years[0] if slots.years else None,
+        "years": slots.years,
+        "doc_number": slots.doc_number,
+    }
+
+
+def _inherit(plan: QueryPlan, prev: QueryPlan, follow: bool, names_place: bool, names_index: bool) -> QueryPlan:
+    """Fill the slots ``plan`` leaves open from ``prev`` (see the module docstring for the rules)."""
+    take: dict[str, Any] = {}
+    other_places = plan.intent == "precedent" and not follow
+    moved = names_place and plan.province != prev.province
+    if not names_place and not plan.province_candidates and not other_places:
+        take.update(province=prev.province, locality=prev.locality, province_candidates=prev.province_candidates)
+    if not plan.plan_indices or (not names_index and plan.plan_index == prev.plan_index):
+        take["plan_index"] = prev.plan_index  # also when the component was read within the previous index
+    if not plan.doc_number and not moved and not other_places:
+        take["doc_number"] = prev.doc_number
+    if not plan.years and (follow or plan.intent == "fact"):
+        take["year"] = prev.year
+    if not plan.component and (follow or not plan.agencies):
+        take.update(component=prev.component, component_text=prev.component_text)
+    if not plan.agencies and (follow or plan.intent not in ("agency_lookup", "precedent")):
+        take["agency"] = prev.agency
+    values = {k: v for k, v in take.items() if v}
+    if not values:
+        return plan
+    names = tuple(
+        k for k in ("province", "locality", "plan_index", "component", "agency", "year", "doc_number") if k in values
+    )
+    return _replace(plan, inherited=names, **values)
+
+
+def _with_missing(plan: QueryPlan) -> QueryPlan:
+    missing = []
+    if (
+        plan.province is None
+        and plan.intent in ("agency_lookup", "unit_tasks", "fact")
+        and plan.fact_kind not in _PLACE_FREE_FACTS
+    ):
+        missing.append("province")
+    if (
+        plan.plan_index is None
+        and not plan.component
+        and (plan.intent == "agency_lookup" or plan.fact_kind in _YEAR_FACTS | {"target"})
+    ):
+        missing.append("plan_index")
+    if plan.agency is None and plan.intent == "unit_tasks":
+        missing.append("agency")
+    if plan.year is None and plan.intent == "fact" and plan.fact_kind in _YEAR_FACTS:
+        missing.append("year")
+    return _replace(plan, missing=tuple(missing)) if missing else plan
+
+
+def _replace(plan: QueryPlan, **changes: Any) -> QueryPlan:
+    return replace(plan, **changes)
+
+
+def _keywords(vocab: Vocabulary, text: str, reading: CueReading) -> tuple[str, ...]:
+    """Content words, lower-case, abbreviations expanded, cue phrases and function words left out."""
+    cues = load_cues()
+    ws = words(text)
+    out: list[str] = []
+    for i, w in enumerate(ws):
+        if i in reading.covered or cues.is_stopword(ws, i):
+            continue
+        surface = text[w.start : w.end]
+        full = vocab.expand_abbreviations(surface)
+        out += [surface.lower()] if full == surface else [x.low for x in words(full)]
+    return tuple(dict.fromkeys(out))

@@ -1,0 +1,214 @@
+"""The knowledge base: the SQLite system of record plus the derived indexes kept in step with it.
+
+``<kb_dir>/planqa.sqlite3`` is the truth; ``<kb_dir>/bm25/`` (sparse) and the vector index (Chroma
+embedded in ``<kb_dir>/chroma/``, a Chroma server, or FAISS in ``<kb_dir>/faiss/``) are rebuilt from it
+whenever they are missing, stale or unreadable, with a message saying why. :meth:`KnowledgeBase.sync`
+is cheap when nothing changed: it compares the store's version and a digest of the passages with
+what the indexes' manifests recorded, and reads no vectors back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from index_store.filters import allowed_passages
+from index_store.protocols import Embedder, Filters, Hit, VectorIndex
+from index_store.retriever import HybridRetriever
+from index_store.segment import SCHEME, Segmenter, default_segmenter
+from index_store.sparse import HEADER_WEIGHT, SparseIndex, SparseIndexError, content_digest, passage_text
+from index_store.sqlite_store import Store
+from ingest.model import Passage
+
+SPARSE_FOLDER = "bm25"
+VECTOR_FOLDERS = {"chroma": "chroma", "faiss": "faiss"}  # embedded indexes' folders inside kb_dir
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _sparse_staleness(index: SparseIndex, digest: str, count: int, segmenter: Segmenter) -> str | None:
+    m = index.manifest
+    if m.get("segmenter") != segmenter.name or m.get("scheme") != SCHEME or m.get("header_weight") != HEADER_WEIGHT:
+        return f"stale (built with {m.get('segmenter')} scheme {m.get('scheme')}, now {segmenter.name} scheme {SCHEME})"
+    if m.get("digest") != digest:
+        return f"stale (the passages changed since it was built: {len(index.ids)} indexed, {count} in the store)"
+    return None
+
+
+class KnowledgeBase:
+    """Search over one knowledge-base folder, with the derived indexes synchronised on demand.
+
+    Args:
+        kb_dir: the knowledge-base folder (``--kb``).
+        embedder: embeds passages and queries; ``None`` disables dense retrieval.
+        vector_kind: "chroma" (embedded, or a server with ``chroma_url``) or "faiss".
+        chroma_url: a ``chroma run`` server's URL; ``None`` for the embedded store.
+        vector_index: an already-open vector index (tests); replaces ``vector_kind``/``chroma_url``.
+        log: where messages about rebuilds go (stderr by default).
+        vocab: the vocabulary for filters; the bundled one when ``None``.
+        segmenter: the word segmenter; the process-wide default when ``None``.
+
+    Example:
+        >>> kb = KnowledgeBase(Path("kb"), embedder=None)  # doctest: +SKIP
+        >>> [h.passage.location for h in kb.search("Sở TNMT Đồng Nai chất lượng nước", k=3)]  # doctest: +SKIP
+    """
+
+    def __init__(
+        self, kb_dir: Path | str, *, embedder: Embedder | None, vector_kind: str = "chroma",
+        chroma_url: str | None = None, vector_index: VectorIndex | None = None,
+        log: Callable[[str], None] = _stderr, vocab: Any = None, segmenter: Segmenter | None = None,
+    ) -> None:  # fmt: skip
+        if vector_kind not in VECTOR_FOLDERS:
+            raise ValueError(f"vector_kind must be one of {', '.join(VECTOR_FOLDERS)}, got {vector_kind!r}")
+        self.kb_dir = Path(kb_dir)
+        self.store = Store(self.kb_dir)
+        self.embedder, self.vector_kind, self.chroma_url = embedder, vector_kind, chroma_url or None
+        self.vectors: VectorIndex | None = vector_index
+        self.log = log
+        self.segmenter = segmenter or default_segmenter()
+        if vocab is None:
+            from ingest.vocab import load_vocabulary
+
+            vocab = load_vocabulary()
+        self.vocab = vocab
+        self.sparse: SparseIndex | None = None
+        self.passages: dict[str, Passage] = {}
+        self.retriever: HybridRetriever | None = None
+        self._synced: tuple[int, int] | None = None
+        self._lock = threading.RLock()
+
+    # -- sync ------------------------------------------------------------------------------------------
+    def sync(self, progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+        """Make the sparse and vector indexes agree with the store.
+
+        Args:
+            progress: passed to ``embed_cached`` while new passages are embedded.
+
+        Returns:
+            ``{"passages": n, "sparse": "up to date" | "rebuilt: <why>", "dense": "off" | "up to date" |
+            "rebuilt: <why>" | "added a, deleted d"}``.
+        """
+        with self._lock:
+            if self._synced is not None and self._synced == self.store.version():
+                return {"passages": len(self.passages), "sparse": "up to date", "dense": "unchanged"}
+            passages = self.store.passages()
+            self.passages = {p.passage_id: p for p in passages}
+            items = [(p.passage_id, passage_text(p.header, p.text)) for p in passages]
+            digest = content_digest(items)
+            report: dict[str, Any] = {"passages": len(passages), "sparse": self._sync_sparse(items, digest)}
+            report["dense"] = self._sync_dense(passages, digest, progress) if self.embedder else "off"
+            self.retriever = (
+                HybridRetriever(self.sparse, self.vectors, self.embedder, self.passages) if self.sparse else None
+            )
+            self._synced = self.store.version()  # after our own cache writes
+            return report
+
+    def _sync_sparse(self, items: list[tuple[str, str]], digest: str) -> str:
+        folder = self.kb_dir / SPARSE_FOLDER
+        if not items:
+            self.sparse = None
+            return "empty"
+        reason: str | None
+        try:
+            index = SparseIndex.load(folder, self.segmenter)
+            reason = _sparse_staleness(index, digest, len(items), self.segmenter)
+        except FileNotFoundError:
+            reason = "there is none yet" if not folder.exists() else f"{folder} has no manifest"
+        except SparseIndexError as err:
+            reason = str(err)
+        if reason is None:
+            self.sparse = index
+            return "up to date"
+        self.log(f"{'building' if not folder.exists() else 'rebuilding'} the sparse index: {reason}")
+        self.sparse = SparseIndex.build(items, self.segmenter)
+        self.sparse.save(folder)
+        return f"rebuilt: {reason}"
+
+    def _open_vectors(self) -> VectorIndex:
+        from index_store.vectors import open_vector_index
+
+        assert self.embedder is not None
+        if self.vectors is not None:
+            return self.vectors
+        try:
+            return open_vector_index(self.vector_kind, self.kb_dir, self.embedder.dim, url=self.chroma_url)
+        except Exception as err:  # noqa: BLE001 - a broken Chroma folder fails in many ways; it is derived data
+            if self.chroma_url and self.vector_kind == "chroma":
+                raise  # a server we cannot reach is not ours to wipe
+            self.log(f"rebuilding the vector index: it does not open ({type(err).__name__}: {err})")
+            shutil.rmtree(self.kb_dir / VECTOR_FOLDERS[self.vector_kind], ignore_errors=True)
+            return open_vector_index(self.vector_kind, self.kb_dir, self.embedder.dim, url=self.chroma_url)
+
+    def _sync_dense(self, passages: list[Passage], digest: str, progress: Callable[..., Any] | None) -> str:
+        from index_store.embedders import embed_cached, embed_text
+        from index_store.vectors import manifest_for
+
+        embedder = self.embedder
+        assert embedder is not None
+        self.vectors = index = self._open_vectors()
+        manifest = index.read_manifest() or {}
+        status = "up to date"
+        if manifest.get("embedder") != embedder.name or manifest.get("dim") != embedder.dim:
+            if manifest or index.count():
+                why = f"built with {manifest.get('embedder')} ({manifest.get('dim')} dims), now {embedder.name}"
+                self.log(f"rebuilding the vector index: {why}")
+                status = f"rebuilt: {why}"
+            index.reset()
+            manifest = {}
+        elif manifest.get("digest") == digest and index.count() == len(passages):
+            return status
+        have, want = index.ids(), {p.passage_id for p in passages}
+        extra, new = sorted(have - want), [p for p in passages if p.passage_id not in have]
+        if extra:
+            index.delete(extra)
+        if new:
+            vectors = embed_cached(self.store, embedder, [embed_text(p) for p in new], progress=progress)
+            index.add([p.passage_id for p in new], vectors)
+        index.write_manifest(manifest_for(embedder, embedder.dim, index.count(), {"digest": digest}))
+        return status if status != "up to date" else f"added {len(new)}, deleted {len(extra)}"
+
+    # -- search ----------------------------------------------------------------------------------------
+    def allowed(self, filters: Filters) -> set[str] | None:
+        """The passage ids that pass ``filters`` (``None`` when no filter is set)."""
+        self.sync()
+        return allowed_passages(self.store, filters, self.vocab, list(self.passages.values()))
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "fused") -> list[Hit]:
+        """The ``k`` best passages for ``query`` among those that pass ``filters``.
+
+        Args:
+            query: e.g. "co quan nao phu trach chat luong nuoc", "Sở TNMT Đồng Nai PAPI".
+            k: how many hits at most.
+            filters: province, plan index, component, agency, document (aliases and unaccented
+                spellings match); applied inside both retrievers.
+            mode: "fused", "sparse" or "dense".
+
+        Returns:
+            Hits best first; [] for an empty query, an empty knowledge base or filters that match nothing.
+        """
+        self.sync()
+        with self._lock:
+            retriever = self.retriever
+        if retriever is None:
+            return []
+        allowed = self.allowed(filters) if filters is not None else None
+        return retriever.search(query, k=k, allowed=allowed, mode=mode)
+
+    def close(self) -> None:
+        """Close the vector index and the store (idempotent)."""
+        if self.vectors is not None:
+            self.vectors.close()
+            self.vectors = None
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

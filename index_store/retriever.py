@@ -1,0 +1,116 @@
+"""Hybrid retrieval: BM25 and dense vectors, each restricted to the allowed passages, fused by rank.
+
+Reciprocal-rank fusion (``1 / (60 + rank)`` summed over the retrievers, each contributing its top
+``max(50, 5k)``) needs no score calibration between BM25 and cosine similarity, and a passage that
+both retrievers rank well beats one that only a single retriever likes. Filters are applied inside
+each retriever (a BM25 weight mask, the vector index's ``allowed`` ids), never after a top-k cut.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from index_store.protocols import Embedder, Hit, VectorIndex
+from index_store.segment import truncate
+from index_store.sparse import SparseIndex
+from ingest.model import Passage
+
+RRF_K0 = 60
+MODES = ("fused", "sparse", "dense")
+
+
+def rrf(rankings: Mapping[str, list[str]], k0: int = RRF_K0) -> list[tuple[str, float, dict[str, int]]]:
+    """Reciprocal-rank fusion of ranked id lists.
+
+    Args:
+        rankings: ``{"sparse": [id, …], "dense": [id, …]}``, each best first.
+        k0: the rank offset (60 as in Cormack et al. 2009).
+
+    Returns:
+        ``[(id, fused score, {retriever: 1-based rank})]``, best first; ties broken by the best
+        single rank, then by id, so the order never depends on dict or set iteration.
+    """
+    scores: dict[str, float] = {}
+    ranks: dict[str, dict[str, int]] = {}
+    for name, ids in rankings.items():
+        for rank, pid in enumerate(ids, start=1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k0 + rank)
+            ranks.setdefault(pid, {})[name] = rank
+    order = sorted(scores, key=lambda pid: (-scores[pid], min(ranks[pid].values()), pid))
+    return [(pid, scores[pid], ranks[pid]) for pid in order]
+
+
+class HybridRetriever:
+    """Sparse, dense or fused search over one knowledge base's passages.
+
+    Args:
+        sparse: the BM25 index.
+        vectors: the vector index, or ``None`` for sparse-only retrieval.
+        embedder: embeds the query for ``vectors``; required when ``vectors`` is given.
+        passages: every indexed passage by id (hits carry the full passage).
+
+    Raises:
+        ValueError: a vector index without an embedder.
+    """
+
+    def __init__(
+        self,
+        sparse: SparseIndex,
+        vectors: VectorIndex | None,
+        embedder: Embedder | None,
+        passages: Mapping[str, Passage],
+    ) -> None:
+        if vectors is not None and embedder is None:
+            raise ValueError("a vector index needs the embedder that built it, got embedder=None")
+        self.sparse, self.vectors, self.embedder, self.passages = sparse, vectors, embedder, passages
+
+    def _sparse(self, query: str, n: int, allowed: Collection[str] | None) -> list[tuple[str, float]]:
+        mask = None if allowed is None else self.sparse.mask(allowed)
+        return [(pid, s) for pid, s in self.sparse.search(query, n, mask) if pid in self.passages]
+
+    def _dense(self, query: str, n: int, allowed: Collection[str] | None) -> list[tuple[str, float]]:
+        if self.vectors is None or self.embedder is None:
+            return []
+        found = self.vectors.search(self.embedder.embed_query(query), n, allowed)
+        return [(pid, s) for pid, s in found if pid in self.passages]
+
+    def search(self, query: str, k: int = 10, allowed: set[str] | None = None, mode: str = "fused") -> list[Hit]:
+        """The ``k`` best passages for ``query``.
+
+        Args:
+            query: as typed ("co quan nao phu trach chat luong nuoc", "Sở TNMT Đồng Nai"); cut to
+                its first 512 words.
+            k: how many hits at most.
+            allowed: passage ids the search may return (``None``: all); an empty set gives [].
+            mode: "fused" (both retrievers, RRF), "sparse" or "dense". "fused" without a vector
+                index is sparse search.
+
+        Returns:
+            Hits best first. ``score`` is the fused RRF score in "fused" mode, else the retriever's
+            own score (BM25, cosine); ``ranks`` says where each retriever ranked the passage.
+
+        Raises:
+            ValueError: an unknown mode, or "dense" without a vector index.
+
+        Example:
+            >>> retriever.search("Sở TNMT Đồng Nai chất lượng nước", k=5)  # doctest: +SKIP
+        """
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        if mode == "dense" and self.vectors is None:
+            raise ValueError("dense search needs a vector index; build one with an embedder (PLANQA_EMBEDDER)")
+        query = truncate(query)
+        if not query.strip() or k <= 0 or (allowed is not None and not allowed):
+            return []
+        n = max(50, 5 * k)
+        if mode == "sparse" or (mode == "fused" and self.vectors is None):
+            found = self._sparse(query, k, allowed)
+            return [Hit(self.passages[pid], s, {"sparse": r}) for r, (pid, s) in enumerate(found, start=1)]
+        if mode == "dense":
+            found = self._dense(query, k, allowed)
+            return [Hit(self.passages[pid], s, {"dense": r}) for r, (pid, s) in enumerate(found, start=1)]
+        rankings = {
+            "sparse": [pid for pid, _ in self._sparse(query, n, allowed)],
+            "dense": [pid for pid, _ in self._dense(query, n, allowed)],
+        }
+        return [Hit(self.passages[pid], score, ranks) for pid, score, ranks in rrf(rankings)[:k]]

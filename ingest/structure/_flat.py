@@ -77,6 +77,11 @@ def _collect_rows(paras: Sequence[Para], j: int, labels: list[str], cues: Cues) 
             break
         stt = parse_stt(text)
         new_row = stt is not None and is_successor(prev, last_roman, stt)
+        if not new_row and stt and stt[0] == "roman" and stt[1][0] == last_roman and j + 1 < len(paras):
+            # a group number repeated by mistake ("III / Chỉ số PAR" … "III / Chỉ số PCI"): a new group
+            # when a short title follows and the current row already has cells
+            nxt = paras[j + 1].text
+            new_row = bool(rows) and len(rows[-1]) > 2 and len(nxt.split()) <= 8 and parse_stt(nxt) is None
         if new_row and score_mode and rows and width and len(rows[-1]) < width and stt and stt[0] != "roman":
             new_row = False  # an unfilled score row: a bare number is one of its figures (a rank)
         if new_row and stt is not None:

@@ -129,16 +129,17 @@ def table_records(
             and (has_work or not row.is_group)
             or (reading.kind == "score" and lead and "lead" in row.cells)
         ):
-            target = row.cells.get("target", "")
+            target, tasks = row.cells.get("target", ""), row.cells.get("tasks", "")
             if reading.kind == "score" and row.values:
                 target = "; ".join(f"{label}: {value}" for label, value in row.values if value)
+                tasks = tasks or row.cells.get("lead", "")  # "Đối tượng điều tra XHH … (Phòng Nội vụ theo dõi)"
             rec = Assignment(
                 rid,
                 ctx.doc_id,
                 index,
                 component,
                 target,
-                row.cells.get("tasks", ""),
+                tasks,
                 lead,
                 coop,
                 row.cells.get("deadline", ""),

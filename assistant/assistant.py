@@ -22,6 +22,9 @@ from index_store.protocols import Filters
 from ingest.textnorm import fold
 
 MAX_QUESTION_CHARS = 2000
+# a follow-up this short ("Còn cấp huyện?", "con muc tieu den 2025 thi sao?") is searched together with the
+# turn it follows; a longer one carries its own words and only inherits the slots
+_ELLIPTIC_WORDS = 8
 
 
 class Assistant:
@@ -81,7 +84,7 @@ class Assistant:
         plan = _with_ui_filters(plan, filters)
         # a follow-up is searched with the words of the turn it follows ("Còn cấp huyện?")
         query = text
-        if previous is not None and plan.inherited:
+        if previous is not None and plan.inherited and len(text.split()) <= _ELLIPTIC_WORDS:
             query = f"{previous.question} {text}"
         if conversation is not None:
             conversation.record(question, plan)

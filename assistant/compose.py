@@ -184,17 +184,21 @@ def score_fact(
         picked = [s for s in scope if matches_component(s, plan)]
     elif re.search(r"\b(tong|total|overall)\b", fold(plan.question)):
         picked = [s for s in scope if fold(s.get("component") or "").startswith("tong")]
+    elif plan.plan_index:  # the index as a whole: its top-level rows
+        picked = [s for s in scope if " › " not in (s.get("component") or "")]
     else:
         picked = []
     if not picked:
         return None
     lines = []
-    for s in picked[:6]:
+    picked = picked[:10]
+    for s in picked:
         values = "; ".join(f"{label or '—'}: **{value}**" for label, value in s["values"] if value)
         name = s.get("component") or s.get("location")
         lines.append(f"- {s.get('plan_index')} › {name}: {values} {cites.cite_record(s['record_id'])}")
     if search is not None:  # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
-        lines.extend(_context(search(plan.question, k=5, filters=filters), [], cites, lang, n=2))
+        hits = [h for h in search(plan.question, k=8, filters=filters) if h.passage.kind != "score"]
+        lines.extend(_context(hits, picked, cites, lang, n=2))
     return Draft("\n".join(lines), True, ())
 
 

@@ -124,8 +124,10 @@ def _prose_units(segments: list[Segment], vocab: Any, doc: Document) -> list[Pro
     current: list[Segment] = []
 
     def flush() -> None:
+        if current and all(_bare_heading(s) for s in current):
+            current.clear()  # a heading with nothing under it but a table: its words are in the rows' location
         if current:
-            path = current[0].path
+            path = current[-1].path
             text = "\n".join(s.block.text for s in current if isinstance(s.block, Para))
             span = (current[0].block.start, current[-1].block.end)
             units.append(ProseUnit(path, text, span, _location(path), _section_index(vocab, path, doc)))
@@ -137,11 +139,24 @@ def _prose_units(segments: list[Segment], vocab: Any, doc: Document) -> list[Pro
         if isinstance(seg.block, Table) or seg.role in ("closing", "appendix-title"):
             flush()
             continue
-        if seg.role == "heading" or (current and current[0].path != seg.path):
-            flush()
+        if seg.role == "heading" or (current and current[-1].path != seg.path):
+            # headings with no text of their own ("II. MỤC TIÊU" → "1. Đối với Chỉ số PAPI") open the next unit
+            carry = (
+                seg.role == "heading"
+                and current
+                and all(_bare_heading(s) for s in current)
+                and seg.path[: len(current[-1].path)] == current[-1].path
+                and len(seg.path) > len(current[-1].path)
+            )
+            if not carry:
+                flush()
         current.append(seg)
     flush()
     return units
+
+
+def _bare_heading(seg: Segment) -> bool:
+    return seg.role == "heading" and isinstance(seg.block, Para) and len(seg.block.text.split()) <= _HEADING_WORDS // 2
 
 
 def _dedupe(items: list[Any]) -> list[Any]:

@@ -1,4 +1,5 @@
-"""Benchmark: ingest a folder of plans into a fresh knowledge base, then again unchanged.
+"""Benchmark: ingest a folder of plans into a fresh knowledge base (records, passages and the BM25 index;
+no embeddings), then again unchanged.
 
 Each run is a new ``planqa`` process (what a user waits for), timed from start to exit; the figure
 reported is the median of ``--runs`` runs. Peak memory (max RSS) of the cold run is reported too.
@@ -37,9 +38,9 @@ def bench(plans: Path, runs: int) -> dict[str, object]:
     peak = 0
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="planqa-bench-") as kb:
-            seconds, peak = _run(["--kb", kb, "ingest", "--json", str(plans)])
+            seconds, peak = _run(["--kb", kb, "ingest", "--json", "--no-embed", str(plans)])
             cold.append(seconds)
-            seconds, _ = _run(["--kb", kb, "ingest", "--json", str(plans)])
+            seconds, _ = _run(["--kb", kb, "ingest", "--json", "--no-embed", str(plans)])
             warm.append(seconds)
     files = sum(1 for p in plans.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".md", ".docx", ".pdf"))
     return {

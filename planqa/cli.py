@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from index_store import DB_NAME, KbLock, KbLocked, Store, StoreError
+from index_store.knowledge_base import SPARSE_FOLDER
 from planqa import _render, settings
 from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
@@ -67,7 +68,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         if not results:
             _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
             return 1
-        index_status = sync_after_ingest(kb, args)  # still under the lock: indexes are written too
+        changed = any(r["status"] in ("added", "replaced") for r in results)
+        index_status = 0
+        if changed or not (kb / SPARSE_FOLDER).is_dir():  # nothing new: the indexes were synced last time
+            index_status = sync_after_ingest(kb, args)  # still under the lock: indexes are written too
     return 1 if any(r["status"] == "failed" for r in results) else index_status
 
 

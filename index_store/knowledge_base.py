@@ -16,15 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index_store.filters import allowed_passages
+from index_store.filters import allowed_passages_of
 from index_store.protocols import Embedder, Filters, Hit, VectorIndex
 from index_store.retriever import HybridRetriever
 from index_store.segment import SCHEME, Segmenter, default_segmenter
 from index_store.sparse import HEADER_WEIGHT, SparseIndex, SparseIndexError, content_digest, passage_text
-from index_store.sqlite_store import Store
-from ingest.model import Passage
+from index_store.sqlite_store import SPARSE_FOLDER, Store
+from ingest.model import Document, Passage
 
-SPARSE_FOLDER = "bm25"
 VECTOR_FOLDERS = {"chroma": "chroma", "faiss": "faiss"}  # embedded indexes' folders inside kb_dir
 
 
@@ -79,6 +78,7 @@ class KnowledgeBase:
         self.vocab = vocab
         self.sparse: SparseIndex | None = None
         self.passages: dict[str, Passage] = {}
+        self.documents: list[Document] = []  # metadata only, cached with the passages for filters
         self.retriever: HybridRetriever | None = None
         self._synced: tuple[int, int] | None = None
         self._lock = threading.RLock()
@@ -99,6 +99,7 @@ class KnowledgeBase:
                 return {"passages": len(self.passages), "sparse": "up to date", "dense": "unchanged"}
             passages = self.store.passages()
             self.passages = {p.passage_id: p for p in passages}
+            self.documents = self.store.documents()
             items = [(p.passage_id, passage_text(p.header, p.text)) for p in passages]
             digest = content_digest(items)
             report: dict[str, Any] = {"passages": len(passages), "sparse": self._sync_sparse(items, digest)}
@@ -177,7 +178,7 @@ class KnowledgeBase:
     def allowed(self, filters: Filters) -> set[str] | None:
         """The passage ids that pass ``filters`` (``None`` when no filter is set)."""
         self.sync()
-        return allowed_passages(self.store, filters, self.vocab, list(self.passages.values()))
+        return allowed_passages_of(list(self.passages.values()), self.documents, filters, self.vocab)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "fused") -> list[Hit]:
         """The ``k`` best passages for ``query`` among those that pass ``filters``.

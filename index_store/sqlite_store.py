@@ -23,6 +23,7 @@ from ingest.model import Document, ParsedDocument, Passage
 from ingest.textnorm import fold
 
 DB_NAME = "planqa.sqlite3"
+SPARSE_FOLDER = "bm25"  # the BM25 index next to it (index_store.knowledge_base writes it)
 UpsertStatus = Literal["added", "replaced", "unchanged"]
 _COUNTS = (
     "(SELECT count(*) FROM assignments a WHERE a.doc_id = d.doc_id) AS n_assignments, "

@@ -14,8 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from index_store import DB_NAME, KbLock, KbLocked, Store, StoreError
-from index_store.knowledge_base import SPARSE_FOLDER
+from index_store import DB_NAME, SPARSE_FOLDER, KbLock, KbLocked, Store, StoreError
 from planqa import _render, settings
 from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
@@ -70,7 +69,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             return 1
         changed = any(r["status"] in ("added", "replaced") for r in results)
         index_status = 0
-        if changed or not (kb / SPARSE_FOLDER).is_dir():  # nothing new: the indexes were synced last time
+        # nothing new and an index on disk: the last run brought the indexes up to date, and a search
+        # repairs anything else by itself
+        if changed or not (kb / SPARSE_FOLDER).is_dir():
             index_status = sync_after_ingest(kb, args)  # still under the lock: indexes are written too
     return 1 if any(r["status"] == "failed" for r in results) else index_status
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ingest.model import Block, Para, Table
 from ingest.textnorm import fold
@@ -51,7 +51,6 @@ class Segment:
     path: tuple[Heading, ...]
     role: str = "body"  # body, heading, appendix-title, footnote, closing
     appendix_title: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def join_broken_lines(paras: Sequence[Block]) -> list[Block]:

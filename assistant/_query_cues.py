@@ -144,6 +144,9 @@ class Cues:
         self.english = frozenset(lang.get("english", [])) - frozenset(lang.get("ambiguous", []))
         self.vietnamese = CueTable((w, "") for w in lang.get("vietnamese", []))
         self.stopwords = CueTable((w, "") for w in data.get("keywords", {}).get("stopwords", []))
+        figures = data.get("figures", {})
+        self.figure_words = frozenset(fold(w) for w in figures.get("words", []))
+        self.component_words = tuple(fold(w) for w in figures.get("components", []))
 
     def indices_in(self, ws: Sequence[Word]) -> tuple[str, ...]:
         """Plan indices named by a question-level phrase ("sự hài lòng" → SIPAS), in order of mention."""

@@ -26,6 +26,8 @@ class KbView:
     passages: dict[str, Passage]
     by_record: dict[str, Passage]
     signature: tuple[Any, ...] = ()
+    # a record stated in a paragraph group cut into several passages: all of them, in document order
+    record_chunks: dict[str, list[Passage]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Any) -> KbView:
@@ -33,10 +35,15 @@ class KbView:
         docs = {d.doc_id: d for d in store.documents()}
         passages = {p.passage_id: p for p in store.passages()}
         by_record: dict[str, Passage] = {}
+        chunks: dict[str, list[Passage]] = {}
         for p in passages.values():
             if p.record_id and (p.record_id not in by_record or p.kind in ("assignment", "score")):
                 by_record[p.record_id] = p
-        return cls(docs, store.assignments(), store.scores(), passages, by_record, cls.load_signature(store))
+            if p.record_id and p.kind == "prose":
+                chunks.setdefault(p.record_id, []).append(p)
+        chunks = {rid: sorted(ps, key=lambda p: p.span) for rid, ps in chunks.items() if len(ps) > 1}
+        signature = cls.load_signature(store)
+        return cls(docs, store.assignments(), store.scores(), passages, by_record, signature, chunks)
 
     @staticmethod
     def load_signature(store: Any) -> tuple[Any, ...]:
@@ -83,7 +90,10 @@ class Cites:
         return f"[{self._index[passage.passage_id]}]"
 
     def cite_record(self, record_id: str, score: float = 1.0) -> str:
-        """Cite the passage that holds a record."""
+        """Cite the passage that holds a record (every passage, when its paragraphs were cut into several)."""
+        held = self.view.record_chunks.get(record_id)
+        if held and self.view.by_record.get(record_id) in held:
+            return "".join(self.cite(p, score) for p in held)
         return self.cite(self.view.by_record.get(record_id), score)
 
     def as_tuple(self) -> tuple[Citation, ...]:

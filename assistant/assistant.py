@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from assistant import compose
@@ -18,13 +19,15 @@ from assistant._view import Cites, KbView
 from assistant.answer import Answer
 from assistant.conversation import Conversation
 from assistant.query import QueryPlan, understand
-from index_store.protocols import Filters
+from index_store.protocols import Filters, Hit
+from index_store.retriever import rrf
 from ingest.textnorm import fold
 
 MAX_QUESTION_CHARS = 2000
 # a follow-up this short ("Còn cấp huyện?", "con muc tieu den 2025 thi sao?") is searched together with the
 # turn it follows; a longer one carries its own words and only inherits the slots
-_ELLIPTIC_WORDS = 8
+_CONTEXT_TURNS = 2  # earlier questions a follow-up is searched with
+_ELLIPTIC_TOPIC_WORDS = 2  # a follow-up with more topic words than this states its own topic
 
 
 class Assistant:
@@ -82,16 +85,24 @@ class Assistant:
         view = self.view()
         plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
         plan = _with_ui_filters(plan, filters)
-        # a follow-up is searched with the words of the turn it follows ("Còn cấp huyện?")
-        query = text
-        if previous is not None and plan.inherited and len(text.split()) <= _ELLIPTIC_WORDS:
-            query = f"{previous.question} {text}"
+        # an elliptic follow-up is searched with the turns it follows as context ("Còn cấp huyện?": the
+        # question with the index, province and component the conversation named, fused with the whole
+        # conversation); one that states its own topic is searched as it is, with the inherited filters
+        search = self.search
+        elliptic = len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
+        if conversation is not None and previous is not None and plan.inherited and elliptic:
+            earlier = conversation.turns[-_CONTEXT_TURNS:]
+            search = _grounded(
+                partial(self.search, context=tuple(t.question for t in earlier)), earlier[-1].cited, view
+            )
         if conversation is not None:
             conversation.record(question, plan)
-        answer = self._answer(plan, replace(plan, question=query), filters, view)
+        answer = self._answer(plan, filters, view, search)
+        if conversation is not None:
+            conversation.cite([c.passage_id for c in answer.citations])
         return _timed(answer, start, qid)
 
-    def _answer(self, plan: QueryPlan, searched: QueryPlan, ui: Filters | None, view: KbView) -> Answer:
+    def _answer(self, plan: QueryPlan, ui: Filters | None, view: KbView, search: compose.Search) -> Answer:
         lang = getattr(plan, "language", "vi")
         cites = Cites(view)
         flt = Filters(
@@ -99,22 +110,21 @@ class Assistant:
             agency=ui.agency if ui else None, component=ui.component if ui else None,
         )  # fmt: skip
         draft = self._coverage(plan, view, lang)
-        asked, plan = plan, searched  # composers search with the follow-up's context
         if draft is None:
             if plan.intent == "agency_lookup":
-                draft = compose.agency_lookup(plan, view, self.search, cites, lang, flt)
+                draft = compose.agency_lookup(plan, view, search, cites, lang, flt)
             elif plan.intent == "unit_tasks" and plan.agency:
-                draft = compose.unit_tasks(plan, view, self.search, cites, lang, flt)
+                draft = compose.unit_tasks(plan, view, search, cites, lang, flt)
             elif plan.intent == "precedent":
-                draft = compose.precedent(plan, view, self.search, cites, lang, Filters(plan_index=plan.plan_index))
+                draft = compose.precedent(plan, view, search, cites, lang, Filters(plan_index=plan.plan_index))
             elif plan.intent == "fact" and plan.fact_kind in ("score", "target", "rank"):
-                draft = compose.score_fact(plan, view, cites, lang, self.search, flt) or compose.passages_answer(
-                    plan, view, self.search, cites, lang, flt
+                draft = compose.score_fact(plan, view, cites, lang, search, flt) or compose.passages_answer(
+                    plan, view, search, cites, lang, flt
                 )
             else:
-                draft = compose.passages_answer(plan, view, self.search, cites, lang, flt)
+                draft = compose.passages_answer(plan, view, search, cites, lang, flt)
         return Answer(
-            asked.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
+            plan.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
             cites.as_tuple() if draft.found else (),
         )  # fmt: skip
 
@@ -139,6 +149,24 @@ class Assistant:
         if asks_province and plan.fact_kind in ("rank", "score") and docs and all(d.level == "huyện" for d in docs):
             return compose.not_found(plan, view, lang, f"chỉ có kế hoạch cấp huyện của {plan.province}")
         return None
+
+
+def _grounded(search: compose.Search, cited: Sequence[str], view: KbView) -> compose.Search:
+    """``search`` with the passages the previous answer cited fused in by rank: "Chỉ tiêu là mấy cuộc, hạn
+    khi nào?" after "Ai tổ chức đối thoại …?" is about the rows that answer cited."""
+    previous = [pid for pid in cited if pid in view.passages]
+    if not previous:
+        return search
+
+    def run(query: str, k: int = 10, **kwargs: Any) -> list[Hit]:
+        hits = {h.passage.passage_id: h for h in search(query, k=k, **kwargs)}
+        fused = rrf({"search": list(hits), "previous": previous})
+        return [
+            hits[pid] if pid in hits else Hit(view.passages[pid], score, {"previous": ranks["previous"]})
+            for pid, score, ranks in fused[:k]
+        ]
+
+    return run
 
 
 def _resolve_in_kb(plan: QueryPlan, view: KbView) -> QueryPlan:

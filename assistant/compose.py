@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant._query_cues import load_cues
 from assistant._view import Cites, KbView, doc_label, unique
 from ingest.textnorm import fold
 
@@ -180,12 +181,14 @@ def score_fact(
         if (not plan.province or fold(s.get("province") or "") == fold(plan.province))
         and (not plan.plan_index or s.get("plan_index") == plan.plan_index)
     ]
+    totals = [s for s in scope if fold(s.get("component") or "").startswith("tong")]
     if plan.component or plan.component_text:
         picked = [s for s in scope if matches_component(s, plan)]
+    elif plan.plan_index and not topic_words(plan):  # the index as a whole: its total, else its top rows
+        parts = any(f" {w} " in f" {fold(plan.question)} " for w in load_cues().component_words)
+        picked = totals if totals and not parts else _top_rows(scope)
     elif re.search(r"\b(tong|total|overall)\b", fold(plan.question)):
-        picked = [s for s in scope if fold(s.get("component") or "").startswith("tong")]
-    elif plan.plan_index:  # the index as a whole: its top-level rows
-        picked = [s for s in scope if " › " not in (s.get("component") or "")]
+        picked = totals
     else:
         picked = []
     if not picked:
@@ -200,6 +203,21 @@ def score_fact(
         hits = [h for h in search(plan.question, k=8, filters=filters) if h.passage.kind != "score"]
         lines.extend(_context(hits, picked, cites, lang, n=2))
     return Draft("\n".join(lines), True, ())
+
+
+def _top_rows(scores: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first-level rows of score tables ("1", "2", not "1.1", not the total)."""
+    top = [s for s in scores if re.fullmatch(r"[0-9IVXLC]+", (s.get("location") or "").rpartition(" › ")[2])]
+    return top or [s for s in scores if " › " not in (s.get("component") or "")]
+
+
+def topic_words(plan: Any) -> list[str]:
+    """The question's keywords that are not the province, the index, a year or a figure word
+    ("tổng", "thành phần": see ``[figures]`` in intents.toml)."""
+    named = set(fold(f"{plan.province or ''} {plan.plan_index or ''}").split())
+    cues = load_cues()
+    figure = {w for phrase in (*cues.figure_words, *cues.component_words) for w in phrase.split()}
+    return [w for w in map(fold, plan.keywords) if w not in named and w not in figure and not w.isdigit()]
 
 
 def passages_answer(

@@ -13,7 +13,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from assistant.query import QueryPlan, understand
 from ingest.vocab import Vocabulary
@@ -27,6 +28,7 @@ class Turn:
 
     question: str
     plan: QueryPlan
+    cited: tuple[str, ...] = ()  # passage ids the answer cited, best first (a follow-up's first candidates)
 
 
 class Conversation:
@@ -52,6 +54,11 @@ class Conversation:
     def record(self, question: str, plan: QueryPlan) -> None:
         """Append a turn understood elsewhere (e.g. after UI filters were applied to its plan)."""
         self.turns.append(Turn(question, plan))
+
+    def cite(self, passage_ids: Sequence[str]) -> None:
+        """Record the passages the last turn's answer cited."""
+        if self.turns:
+            self.turns[-1] = replace(self.turns[-1], cited=tuple(passage_ids))
 
     def last_plan(self) -> QueryPlan | None:
         """The plan of the last turn, ``None`` before the first question."""

@@ -1,7 +1,8 @@
 """Retrieval quality on the gold questions: evidence hit@5 and MRR for sparse, dense and fused search.
 
-A question's query is its earlier turns followed by the question itself (retrieval has no other
-conversation state); questions without evidence (not_found) are left out. Reported overall, per style
+A follow-up is searched with its earlier turns as ``context`` (``KnowledgeBase.search``: the question
+with the facets the conversation named, fused with the whole conversation as one query); questions
+without evidence (not_found) are left out. Reported overall, per style
 and per kind.
 
 Usage:
@@ -47,11 +48,11 @@ def evaluate(kb: Any, questions: list[dict[str, Any]], k: int = 5, modes: tuple[
     for q in questions:
         if not q.get("evidence"):
             continue
-        query = " ".join([*q.get("turns", []), q["question"]])
+        query, context = q["question"], q.get("turns", [])
         row: dict[str, Any] = {"id": q["id"], "kind": q["kind"], "style": q["style"]}
         for mode in modes:
             start = time.perf_counter()
-            hits = kb.search(query, k=max(k, 10), mode=mode)
+            hits = kb.search(query, k=max(k, 10), mode=mode, context=context)
             timings[mode].append((time.perf_counter() - start) * 1000)
             row[mode] = first_hit_rank(q["evidence"], [h.passage.text for h in hits])
         rows.append(row)

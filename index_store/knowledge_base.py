@@ -12,13 +12,14 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from index_store.filters import allowed_passages_of
+from index_store.facets import Facets, inherit, query_facets, rewrite, with_facets
+from index_store.filters import FilterIndex
 from index_store.protocols import Embedder, Filters, Hit, VectorIndex
-from index_store.retriever import HybridRetriever
+from index_store.retriever import HybridRetriever, rrf
 from index_store.segment import SCHEME, Segmenter, default_segmenter
 from index_store.sparse import HEADER_WEIGHT, SparseIndex, SparseIndexError, content_digest, passage_text
 from index_store.sqlite_store import SPARSE_FOLDER, Store
@@ -79,6 +80,7 @@ class KnowledgeBase:
         self.sparse: SparseIndex | None = None
         self.passages: dict[str, Passage] = {}
         self.documents: list[Document] = []  # metadata only, cached with the passages for filters
+        self.filter_index = FilterIndex([], [])  # the passages' filterable fields, folded once per sync
         self.retriever: HybridRetriever | None = None
         self._synced: tuple[int, int] | None = None
         self._lock = threading.RLock()
@@ -100,6 +102,7 @@ class KnowledgeBase:
             passages = self.store.passages()
             self.passages = {p.passage_id: p for p in passages}
             self.documents = self.store.documents()
+            self.filter_index = FilterIndex(passages, self.documents, self.vocab)
             items = [(p.passage_id, passage_text(p.header, p.text)) for p in passages]
             digest = content_digest(items)
             report: dict[str, Any] = {"passages": len(passages), "sparse": self._sync_sparse(items, digest)}
@@ -147,7 +150,7 @@ class KnowledgeBase:
             return open_vector_index(self.vector_kind, self.kb_dir, self.embedder.dim, url=self.chroma_url)
 
     def _sync_dense(self, passages: list[Passage], digest: str, progress: Callable[..., Any] | None) -> str:
-        from index_store.embedders import embed_cached, embed_text
+        from index_store.embedders import TEXT_RECIPE, embed_cached, embed_text
         from index_store.vectors import manifest_for
 
         embedder = self.embedder
@@ -155,9 +158,13 @@ class KnowledgeBase:
         self.vectors = index = self._open_vectors()
         manifest = index.read_manifest() or {}
         status = "up to date"
-        if manifest.get("embedder") != embedder.name or manifest.get("dim") != embedder.dim:
+        built = (manifest.get("embedder"), manifest.get("dim"), manifest.get("text"))
+        if built != (embedder.name, embedder.dim, TEXT_RECIPE):  # another model, or other texts embedded
             if manifest or index.count():
-                why = f"built with {manifest.get('embedder')} ({manifest.get('dim')} dims), now {embedder.name}"
+                why = (
+                    f"built with {built[0]} ({built[1]} dims) on texts {built[2]}, "
+                    f"now {embedder.name} on texts {TEXT_RECIPE}"
+                )
                 self.log(f"rebuilding the vector index: {why}")
                 status = f"rebuilt: {why}"
             index.reset()
@@ -171,16 +178,25 @@ class KnowledgeBase:
         if new:
             vectors = embed_cached(self.store, embedder, [embed_text(p) for p in new], progress=progress)
             index.add([p.passage_id for p in new], vectors)
-        index.write_manifest(manifest_for(embedder, embedder.dim, index.count(), {"digest": digest}))
+        index.write_manifest(
+            manifest_for(embedder, embedder.dim, index.count(), {"digest": digest, "text": TEXT_RECIPE})
+        )
         return status if status != "up to date" else f"added {len(new)}, deleted {len(extra)}"
 
     # -- search ----------------------------------------------------------------------------------------
     def allowed(self, filters: Filters) -> set[str] | None:
         """The passage ids that pass ``filters`` (``None`` when no filter is set)."""
         self.sync()
-        return allowed_passages_of(list(self.passages.values()), self.documents, filters, self.vocab)
+        return self.filter_index.allowed(filters)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, mode: str = "fused") -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        mode: str = "fused",
+        context: Sequence[str] = (),
+    ) -> list[Hit]:
         """The ``k`` best passages for ``query`` among those that pass ``filters``.
 
         Args:
@@ -189,6 +205,11 @@ class KnowledgeBase:
             filters: province, plan index, component, agency, document (aliases and unaccented
                 spellings match); applied inside both retrievers.
             mode: "fused", "sparse" or "dense".
+            context: the conversation's earlier questions, oldest first, when ``query`` is a follow-up
+                ("Còn cấp huyện?"). Two searches are fused by rank: the question with the plan index,
+                province and agency the conversation named (when it names none itself), and the whole
+                conversation as one query; the first keeps a follow-up's own words in front, the second
+                carries a topic only the earlier turn stated.
 
         Returns:
             Hits best first; [] for an empty query, an empty knowledge base or filters that match nothing.
@@ -199,7 +220,28 @@ class KnowledgeBase:
         if retriever is None:
             return []
         allowed = self.allowed(filters) if filters is not None else None
-        return retriever.search(query, k=k, allowed=allowed, mode=mode)
+        facets = query_facets(query, self.vocab)
+        if not context or not query.strip():
+            prefer = self._prefer(facets)
+            return retriever.search(rewrite(query, facets), k=k, allowed=allowed, mode=mode, prefer=prefer)
+        inherited = inherit(facets, [query_facets(turn, self.vocab) for turn in reversed(context)])
+        prefer = self._prefer(inherited)
+        focused = retriever.search(
+            with_facets(query, facets, inherited), k=2 * k, allowed=allowed, mode=mode, prefer=prefer
+        )
+        whole = " ".join([*context, query])
+        broad = retriever.search(rewrite(whole, inherited), k=2 * k, allowed=allowed, mode=mode, prefer=prefer)
+        hits = {h.passage.passage_id: h for h in broad} | {h.passage.passage_id: h for h in focused}
+        fused = rrf(
+            {"focused": [h.passage.passage_id for h in focused], "broad": [h.passage.passage_id for h in broad]}
+        )
+        return [Hit(hits[pid].passage, score, hits[pid].ranks) for pid, score, _ in fused[:k]]
+
+    def _prefer(self, facets: Facets) -> Callable[[Passage], float] | None:
+        if not facets:
+            return None
+        issuers = {d.doc_id: d.issuer for d in self.documents}
+        return lambda p: facets.match(p, issuers.get(p.doc_id, ""))
 
     def close(self) -> None:
         """Close the vector index and the store (idempotent)."""

@@ -8,7 +8,8 @@ each retriever (a BM25 weight mask, the vector index's ``allowed`` ids), never a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import os
+from collections.abc import Callable, Collection, Mapping
 
 from index_store.protocols import Embedder, Hit, VectorIndex
 from index_store.segment import truncate
@@ -45,6 +46,9 @@ def rrf(
 
 
 UNACCENTED_DENSE_WEIGHT = 0.05
+# a fused candidate of the plan index / province / agency the query names scores up to this much more
+# (eval/retrieval_eval: hit@5 and MRR by weight in the README); it reorders, it never excludes
+FACET_WEIGHT = float(os.environ.get("PLANQA_FACET_WEIGHT", "0.3"))
 
 
 class HybridRetriever:
@@ -81,7 +85,14 @@ class HybridRetriever:
         found = self.vectors.search(self.embedder.embed_query(query), n, allowed)
         return [(pid, s) for pid, s in found if pid in self.passages]
 
-    def search(self, query: str, k: int = 10, allowed: set[str] | None = None, mode: str = "fused") -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        allowed: set[str] | None = None,
+        mode: str = "fused",
+        prefer: Callable[[Passage], float] | None = None,
+    ) -> list[Hit]:
         """The ``k`` best passages for ``query``.
 
         Args:
@@ -91,6 +102,8 @@ class HybridRetriever:
             allowed: passage ids the search may return (``None``: all); an empty set gives [].
             mode: "fused" (both retrievers, RRF), "sparse" or "dense". "fused" without a vector
                 index is sparse search.
+            prefer: how well a passage fits what the query names, in [0, 1] (``Facets.match``); in
+                "fused" mode a candidate's score is multiplied by ``1 + FACET_WEIGHT × prefer(passage)``.
 
         Returns:
             Hits best first. ``score`` is the fused RRF score in "fused" mode, else the retriever's
@@ -110,17 +123,22 @@ class HybridRetriever:
         if not query.strip() or k <= 0 or (allowed is not None and not allowed):
             return []
         n = max(50, 5 * k)
-        if mode == "sparse" or (mode == "fused" and self.vectors is None):
+        if mode == "sparse":
             found = self._sparse(query, k, allowed)
             return [Hit(self.passages[pid], s, {"sparse": r}) for r, (pid, s) in enumerate(found, start=1)]
         if mode == "dense":
             found = self._dense(query, k, allowed)
             return [Hit(self.passages[pid], s, {"dense": r}) for r, (pid, s) in enumerate(found, start=1)]
-        rankings = {
-            "sparse": [pid for pid, _ in self._sparse(query, n, allowed)],
-            "dense": [pid for pid, _ in self._dense(query, n, allowed)],
-        }
+        rankings = {"sparse": [pid for pid, _ in self._sparse(query, n, allowed)]}
+        if self.vectors is not None:
+            rankings["dense"] = [pid for pid, _ in self._dense(query, n, allowed)]
         # the embedding model reads Vietnamese typed without diacritics poorly (dense hit@5 0.1 on such
         # questions against 0.92 with diacritics, eval/retrieval_eval): BM25's folded field leads then
         weights = {"dense": UNACCENTED_DENSE_WEIGHT} if query.isascii() else None
-        return [Hit(self.passages[pid], score, ranks) for pid, score, ranks in rrf(rankings, weights=weights)[:k]]
+        fused = rrf(rankings, weights=weights)
+        if prefer is not None:
+            fused = sorted(
+                ((pid, score * (1 + FACET_WEIGHT * prefer(self.passages[pid])), r) for pid, score, r in fused),
+                key=lambda item: (-item[1], min(item[2].values()), item[0]),
+            )
+        return [Hit(self.passages[pid], score, ranks) for pid, score, ranks in fused[:k]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,34 @@ def truncate(text: str, max_words: int = MAX_QUERY_WORDS) -> str:
     """The first ``max_words`` whitespace-separated words of ``text`` (a 10,000-character query stays cheap)."""
     words = (text or "").split(maxsplit=max_words)
     return " ".join(words[:max_words])
+
+
+# underthesea's package import also imports these optional pipelines when their dependencies are installed;
+# "translate" pulls in transformers and torch (with the st extra: 10–15 s of a cold `planqa ask`, measured
+# with python -X importtime). planqa uses word_tokenize only.
+_UNUSED_UNDERTHESEA = tuple(
+    f"underthesea.{name}"
+    for name in (
+        "pipeline.translate", "pipeline.classification", "pipeline.sentiment", "pipeline.lang_detect",
+        "pipeline.dependency_parse", "agent", "address",
+    )
+)  # fmt: skip
+
+
+def _import_underthesea() -> Any:
+    """``import underthesea`` with its unused optional pipelines skipped (a ``None`` entry in
+    ``sys.modules`` makes their import raise ImportError, which underthesea treats as "not installed");
+    the entries are removed again, so an explicit import of one of them later still works."""
+    blocked = [name for name in _UNUSED_UNDERTHESEA if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        import underthesea
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return underthesea
 
 
 class Segmenter:
@@ -44,8 +73,8 @@ class Segmenter:
     """
 
     def __init__(self, vocab: Any = None) -> None:
-        import underthesea
-        from underthesea import word_tokenize
+        underthesea = _import_underthesea()
+        word_tokenize = underthesea.word_tokenize
 
         if vocab is None:
             from ingest.vocab import load_vocabulary

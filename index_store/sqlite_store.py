@@ -19,7 +19,7 @@ from typing import Any, Literal
 from index_store import _schema as sc
 from index_store._queries import assignment_dict, document_dict, embedding_rows, embedding_selects, filters, score_dict
 from index_store._schema import validate
-from ingest.model import Document, ParsedDocument, Passage
+from ingest.model import PARSER_VERSION, Document, ParsedDocument, Passage
 from ingest.textnorm import fold
 
 DB_NAME = "planqa.sqlite3"
@@ -92,6 +92,12 @@ class Store:
                     [("schema_version", str(sc.SCHEMA_VERSION)), ("created_at", now)],
                 )
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        while not self.readonly and row is not None and row[0] in sc.MIGRATIONS:
+            with self._tx() as db:
+                for statement in sc.MIGRATIONS[row[0]]:
+                    db.execute(statement)
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(int(row[0]) + 1),))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None or row[0] != str(sc.SCHEMA_VERSION):
             found = row[0] if row else "none"
             raise StoreError(
@@ -138,9 +144,15 @@ class Store:
         validate(parsed)
         with self._tx() as db:
             old = db.execute(
-                "SELECT doc_id, path, content_hash FROM documents WHERE doc_id = ? OR path = ?", (doc.doc_id, doc.path)
+                "SELECT doc_id, path, content_hash, parser FROM documents WHERE doc_id = ? OR path = ?",
+                (doc.doc_id, doc.path),
             ).fetchall()
-            if len(old) == 1 and old[0]["doc_id"] == doc.doc_id and old[0]["content_hash"] == doc.content_hash:
+            if (
+                len(old) == 1
+                and old[0]["doc_id"] == doc.doc_id
+                and old[0]["content_hash"] == doc.content_hash
+                and old[0]["parser"] == PARSER_VERSION
+            ):
                 if old[0]["path"] != doc.path:
                     db.execute(
                         "UPDATE documents SET path = ?, source = ? WHERE doc_id = ?", (doc.path, doc.source, doc.doc_id)
@@ -191,9 +203,15 @@ class Store:
     def find_unchanged(self, path: str, content_hash: str) -> str | None:
         """The doc_id stored for this path with this content hash, so the caller can skip parsing."""
         row = self._db.execute(
-            "SELECT doc_id FROM documents WHERE path = ? AND content_hash = ?", (path, content_hash)
+            "SELECT doc_id FROM documents WHERE path = ? AND content_hash = ? AND parser = ?",
+            (path, content_hash, PARSER_VERSION),
         ).fetchone()
         return row[0] if row else None
+
+    def outdated(self) -> list[str]:
+        """Paths of the documents an older parser read (``ingest`` re-parses them even when unchanged)."""
+        rows = self._db.execute("SELECT path FROM documents WHERE parser != ? ORDER BY path", (PARSER_VERSION,))
+        return [r[0] for r in rows]
 
     def get_document(self, doc_id: str) -> Document | None:
         """One stored document's metadata, or ``None``."""

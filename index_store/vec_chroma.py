@@ -8,7 +8,11 @@ collection has no embedding function. The manifest is a JSON string in the colle
 Chroma's embedded store is not process-safe: only one process may write ``<kb_dir>/chroma`` (planqa's
 writers hold the knowledge-base lock); several replicas share one index through a server instead.
 A store that does not open, or whose HNSW files are damaged, raises :class:`VectorIndexError` when it is
-opened (a one-vector probe query finds damaged HNSW segments), so the caller can rebuild it.
+opened, so the caller can rebuild it: the embedded store's files are first compared with the record of how
+planqa last left them (:func:`index_store.vectors.check_files`; Chroma itself can crash the process on a
+garbled HNSW file), then a one-vector probe query finds damage the record cannot (a server's segments).
+The record is rewritten once the store is open, after each write and on close, each time under a lock
+beside the folder (:func:`index_store.vectors.index_lock`) that the next opener waits for.
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ import contextlib
 import json
 import struct
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from index_store.vectors import VectorIndexError
+from index_store.vectors import VectorIndexError, check_files, index_lock, record_files
 
 COLLECTION = "planqa_passages"
 MANIFEST_KEY = "planqa_manifest"
@@ -63,6 +67,28 @@ def _check_hnsw_files(folder: Path) -> None:
                 )
 
 
+OVERFETCH_MAX = 1000  # unrestricted candidates read at most before a restriction goes in as ``ids=``
+
+
+def _overfetch(k: int, allowed: int, total: int) -> int:
+    """How many unrestricted candidates to read for ``k`` hits among ``allowed`` of ``total`` vectors
+    (twice what the allowed share predicts), or 0 when that is more than :data:`OVERFETCH_MAX`."""
+    if total <= 0 or allowed <= 0:
+        return 0
+    want = max(k, -(-2 * k * total // allowed))
+    return min(want, total) if want <= OVERFETCH_MAX else 0
+
+
+def _forget_system(folder: Path) -> None:
+    """Drop Chroma's per-path cached system after a client failed to start: Chroma keeps the broken one,
+    and the client opened on the rebuilt folder in this process would get it back."""
+    with contextlib.suppress(Exception):
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+
+
 def _close(client: Any) -> None:
     close = getattr(client, "close", None)  # chromadb >= 1.1; earlier clients hold nothing to release
     if close is not None:
@@ -84,6 +110,8 @@ class ChromaIndex:
 
     def __init__(self, client: Any, collection: str = COLLECTION, kind: str = "chroma") -> None:
         self.client, self.name, self.kind = client, collection, kind
+        self.folder: Path | None = None  # the embedded store's folder, whose files planqa records
+        self._files_lock: Any = contextlib.nullcontext()  # index_lock(folder) for the embedded store
         self._lock = threading.RLock()
         try:
             self._col = self._open()
@@ -98,17 +126,32 @@ class ChromaIndex:
         """The embedded store in ``folder`` (e.g. ``<kb_dir>/chroma``); one writing process at a time."""
         import chromadb
 
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        _check_hnsw_files(folder)
-        try:
-            client = chromadb.PersistentClient(path=str(folder), settings=_settings())
-        except Exception as err:  # "file is not a database", "database disk image is malformed", …
-            raise VectorIndexError(f"the Chroma store in {folder} does not open ({err}); rebuild it") from err
-        try:
-            return cls(client, kind="chroma")
-        except VectorIndexError:
-            _close(client)
-            raise
+        lock = index_lock(folder)
+        with lock:  # no other planqa process writes the files while they are checked, opened and recorded
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            check_files(Path(folder), f"the Chroma store in {folder}")  # before Chroma reads a byte of it
+            _check_hnsw_files(folder)
+            try:
+                client = chromadb.PersistentClient(path=str(folder), settings=_settings())
+            except Exception as err:  # "file is not a database", "database disk image is malformed", …
+                _forget_system(folder)
+                raise VectorIndexError(f"the Chroma store in {folder} does not open ({err}); rebuild it") from err
+            try:
+                index = cls(client, kind="chroma")
+            except VectorIndexError:
+                _close(client)
+                raise
+            index.folder, index._files_lock = Path(folder), lock
+            record_files(index.folder)  # opening rewrites chroma.sqlite3: record the store as it now is
+        return index
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: under the folder lock, the embedded store's files recorded once it is done."""
+        with self._lock, self._files_lock:
+            yield
+            if self.folder is not None:
+                record_files(self.folder)
 
     @classmethod
     def http(cls, url: str) -> ChromaIndex:
@@ -156,37 +199,55 @@ class ChromaIndex:
         last = {pid: row for row, pid in enumerate(ids)}
         keys, rows = list(last), list(last.values())
         step = max(1, int(self.client.get_max_batch_size()))
-        for start in range(0, len(keys), step):
-            self._call("upsert", ids=keys[start : start + step], embeddings=arr[rows[start : start + step]])
+        with self._writing():
+            for start in range(0, len(keys), step):
+                self._call("upsert", ids=keys[start : start + step], embeddings=arr[rows[start : start + step]])
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove ``ids``; unknown ids are ignored."""
         keys = sorted(set(ids))
         step = max(1, int(self.client.get_max_batch_size()))
-        for start in range(0, len(keys), step):
-            self._call("delete", ids=keys[start : start + step])
+        with self._writing():
+            for start in range(0, len(keys), step):
+                self._call("delete", ids=keys[start : start + step])
 
     def search(self, vector: np.ndarray, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
-        """The ``k`` most similar ids (similarity = 1 − cosine distance); ``allowed`` goes in as ``ids=``,
-        which Chroma applies inside the HNSW search."""
+        """The ``k`` most similar ids (similarity = 1 − cosine distance), restricted to ``allowed``.
+
+        A restriction that keeps a large share of the index (a plan index, a big province) is served by
+        one unrestricted query for more candidates, keeping the allowed ones when at least ``k`` of them
+        come back: every allowed vector closer than the k-th one kept is among the candidates, so this
+        is the restricted search, not a filter after a top-k cut. Chroma scans the vectors of an ``ids=``
+        restriction one by one, which costs more the more ids are allowed (eval/bench_scale). A small
+        restriction, or one the candidates do not satisfy, goes in as ``ids=``.
+        """
         if k <= 0 or (allowed is not None and not allowed):
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        restrict = {"ids": sorted(allowed)} if allowed is not None else {}
+        if allowed is None:
+            return self._query(query, int(k))
+        wanted = allowed if isinstance(allowed, set | frozenset) else set(allowed)
+        fetch = _overfetch(int(k), len(wanted), self.count())
+        if fetch:
+            found = [(pid, s) for pid, s in self._query(query, fetch) if pid in wanted]
+            if len(found) >= k:
+                return found[:k]
+        return self._query_ids(query, int(k), sorted(wanted))
+
+    def _query(self, query: np.ndarray, n: int, **restrict: Any) -> list[tuple[str, float]]:
+        got = self._call("query", query_embeddings=query, n_results=n, include=["distances"], **restrict)
+        return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def _query_ids(self, query: np.ndarray, k: int, ids: list[str]) -> list[tuple[str, float]]:
         try:
-            got = self._call("query", query_embeddings=query, n_results=int(k), include=["distances"], **restrict)
+            return self._query(query, k, ids=ids)
         except Exception:
-            if not restrict:
-                raise
             # Chroma 1.5 fails the whole query ("Error finding id") when one allowed id is not stored
             # (deleted meanwhile, or never embedded): keep the stored ones and ask again.
-            known = self._call("get", ids=restrict["ids"], include=[])["ids"]
-            if len(known) == len(restrict["ids"]):
+            known = self._call("get", ids=ids, include=[])["ids"]
+            if len(known) == len(ids):
                 raise
-            if not known:
-                return []
-            got = self._call("query", query_embeddings=query, n_results=int(k), include=["distances"], ids=known)
-        return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+            return self._query(query, k, ids=known) if known else []
 
     def ids(self) -> set[str]:
         """Every stored id (read page by page)."""
@@ -218,18 +279,19 @@ class ChromaIndex:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Store the manifest as JSON in the collection's metadata."""
-        self._call("modify", metadata={MANIFEST_KEY: json.dumps(manifest, ensure_ascii=False)})
+        with self._writing():
+            self._call("modify", metadata={MANIFEST_KEY: json.dumps(manifest, ensure_ascii=False)})
 
     def reset(self) -> None:
         """Delete the collection and create it empty (manifest included)."""
         from chromadb.errors import NotFoundError
 
-        with self._lock:
+        with self._writing():
             with contextlib.suppress(NotFoundError):
                 self.client.delete_collection(self.name)
             self._col = self._open()
 
     def close(self) -> None:
-        """Release the client (for the embedded store: its SQLite connections)."""
-        with self._lock:
+        """Release the client (for the embedded store: its SQLite connections) and record its files."""
+        with self._writing():
             _close(self.client)

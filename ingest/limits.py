@@ -15,6 +15,10 @@ class Limits:
         max_compression_ratio: uncompressed/compressed ratio above which a .docx member is refused.
         max_pdf_pages: pages read from a PDF.
         max_text_chars: characters of decoded text kept from one file.
+        pdf_timeout_s: wall-clock seconds a PDF may take to read (it is read in a child process,
+            killed when over; a 500-page plan reads in well under a minute).
+        pdf_memory_mb: memory the child reading a PDF may add to what it holds when it starts
+            (its address space is capped at that; a content stream that inflates past it is refused).
     """
 
     max_file_bytes: int = 50 * 1024 * 1024
@@ -22,10 +26,16 @@ class Limits:
     max_compression_ratio: float = 200.0
     max_pdf_pages: int = 500
     max_text_chars: int = 5_000_000
+    pdf_timeout_s: float = 120.0
+    pdf_memory_mb: int = 1024
 
     def __post_init__(self) -> None:
-        for name in ("max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars"):
+        for name in ("max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars", "pdf_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {getattr(self, name)!r}")
+        if not isinstance(self.pdf_memory_mb, int) or self.pdf_memory_mb < 1:
+            raise ValueError(
+                f"Limits.pdf_memory_mb must be a whole number of MB, at least 1, got {self.pdf_memory_mb!r}"
+            )
         if self.max_compression_ratio <= 1:
             raise ValueError(f"Limits.max_compression_ratio must be above 1, got {self.max_compression_ratio!r}")

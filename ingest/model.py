@@ -17,6 +17,11 @@ def stable_id(*parts: object, length: int = 16) -> str:
     return hashlib.sha256(joined.encode("utf-8")).hexdigest()[:length]
 
 
+# What the parser makes of the same bytes: bump it when a change to ingest/ alters the records or passages
+# of an unchanged file, so that the store re-parses files it would otherwise skip by content hash.
+PARSER_VERSION = "2"
+
+
 @dataclass(frozen=True)
 class Para:
     """One paragraph (one line of a text file, one Word paragraph, one PDF text line group).

@@ -2,63 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from index_store import Store
-from ingest.errors import IngestError
+from index_store.intake import STATUSES, ingest_file
 from planqa import _render
-
-STATUSES = ("added", "replaced", "unchanged", "failed")
-
-
-def _result(path: Path) -> dict[str, Any]:
-    return {
-        "file": str(path), "source": path.name, "status": "failed", "doc_id": None, "doc_number": None,
-        "province": None, "assignments": 0, "scores": 0, "passages": 0, "warnings": [], "error": None,
-    }  # fmt: skip
-
-
-def _named(path: Path, message: str) -> str:
-    return message if path.name in message else f"{path.name}: {message}"
-
-
-def ingest_one(store: Store, path: Path, pipeline: Any, vocab: Callable[[], Any]) -> dict[str, Any]:
-    """Ingest one file and describe what happened; never raises for a bad file.
-
-    The stored identity of a file is its absolute path (``path`` as :func:`iter_plan_files` gives it),
-    so the next run finds it with ``find_unchanged`` and skips it without parsing.
-    """
-    res = _result(path)
-    try:
-        digest = pipeline.file_hash(path)
-        doc_id = store.find_unchanged(str(path), digest)
-        if doc_id:
-            row = store.document_rows(doc_id)[0]
-            res.update({k: row[k] for k in ("doc_id", "doc_number", "province", "warnings")}, **row["counts"])
-            res["status"] = "unchanged"
-            return res
-        parsed = pipeline.parse_file(path, vocab=vocab())
-        if parsed.document.path != str(path):
-            parsed = dataclasses.replace(parsed, document=dataclasses.replace(parsed.document, path=str(path)))
-        res["status"] = store.upsert(parsed)
-        doc = parsed.document
-        res.update(doc_id=doc.doc_id, doc_number=doc.doc_number, province=doc.province, warnings=list(doc.warnings))
-        res.update(assignments=len(parsed.assignments), scores=len(parsed.scores), passages=len(parsed.passages))
-    except IngestError as err:
-        res["error"] = _named(path, str(err))
-    except OSError as err:
-        res["error"] = f"{path}: cannot read the file ({err.strerror or err}); check the path and its permissions"
-    except Exception as err:  # noqa: BLE001 - one broken file (or parser bug) must not stop the others
-        res["error"] = f"{path.name}: unexpected {type(err).__name__} while ingesting: {err}"
-    return res
 
 
 def run_ingest(store: Store, paths: Sequence[str], *, as_json: bool) -> list[dict[str, Any]]:
@@ -91,7 +45,7 @@ def run_ingest(store: Store, paths: Sequence[str], *, as_json: bool) -> list[dic
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
             progress.update(task, description=path.name)
-            res = ingest_one(store, path, pipeline, vocab)
+            res = ingest_file(store, path, vocab)
             results.append(res)
             if as_json:
                 print(json.dumps(res, ensure_ascii=False), flush=True)

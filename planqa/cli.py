@@ -20,8 +20,6 @@ from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
 from planqa._search import cmd_search, sync_after_ingest
 
-_EXAMPLE_QUESTION = "Sở Tài nguyên và Môi trường Đồng Nai được giao những nhiệm vụ gì?"
-
 
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
@@ -55,7 +53,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     kb = Path(args.kb)
     with KbLock(kb):
         with Store(kb) as store:
-            if args.if_empty and (n := store.stats()["documents"]):
+            if args.if_empty and (n := store.stats()["documents"]) and not store.outdated():
                 message = f"knowledge base {kb} already has {n} documents"
                 if args.json:
                     summary = {"added": 0, "replaced": 0, "unchanged": 0, "failed": 0, "message": message}
@@ -121,20 +119,31 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``planqa serve``: for now, the knowledge base's status and what to try (the web UI comes later)."""
-    kb = Path(args.kb)
-    store = _open_reader(kb)
-    stats = {"documents": 0, "assignments": 0, "scores": 0, "passages": 0} if store is None else store.stats()
-    if store is not None:
-        store.close()
-    print(
-        f"knowledge base {kb}: {stats['documents']} documents, {stats['assignments']} assignments, "
-        f"{stats['scores']} scores, {stats['passages']} passages"
-    )
-    print(f"the web interface (http://{args.host}:{args.port}) is not available yet in this version; meanwhile try:")
-    print(f'  planqa --kb {kb} records --province "Đồng Nai" --agency "Sở Tài nguyên và Môi trường"')
-    print(f'  planqa --kb {kb} ask "{_EXAMPLE_QUESTION}"')
-    return 0
+    """``planqa serve``: the web app (chat with sources, assignments, comparison, uploads) and its ``ask`` API."""
+    try:
+        upload_max_mb = float(args.upload_max_mb)
+        if upload_max_mb <= 0:
+            raise ValueError
+    except ValueError:
+        _err(
+            f"PLANQA_UPLOAD_MAX_MB / --upload-max-mb must be a positive number of megabytes, got {args.upload_max_mb!r}"
+        )
+        return 2
+    from ui.launch import parse_auth, serve  # gradio is heavy: imported only by this command
+
+    try:
+        auth = parse_auth(args.auth)
+    except (ValueError, OSError) as err:
+        _err(f"PLANQA_AUTH: {err}")
+        return 2
+    try:
+        return serve(
+            Path(args.kb), host=args.host, port=args.port, embedder=args.embedder, vector_kind=args.vector_index,
+            chroma_url=args.chroma_url or None, auth=auth, upload_max_mb=upload_max_mb,
+        )  # fmt: skip
+    except OSError as err:  # the port is taken, the address is not ours
+        _err(f"cannot serve on {args.host}:{args.port} ({err}); choose another --port or --host")
+        return 2
 
 
 def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentParser:
@@ -151,7 +160,11 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     p = sub.add_parser("ingest", help="add plan files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt, .md, .docx or .pdf file, or a folder of them")
     p.add_argument("--json", action="store_true", help="one JSON object per file per line, then a summary line")
-    p.add_argument("--if-empty", action="store_true", help="do nothing when the knowledge base already has documents")
+    p.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing when the knowledge base already has documents (read by this version of the parser)",
+    )
     p.add_argument("--no-embed", action="store_true", help="skip embeddings (dense index); BM25 is still updated")
     p.set_defaults(func=cmd_ingest)
 
@@ -187,10 +200,17 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     p.add_argument("ref", metavar="DOC_ID|FILE", help="a doc_id from `planqa docs`, an ingested file name or path")
     p.set_defaults(func=cmd_remove)
 
-    p = sub.add_parser("serve", help="start the web interface (for now: show the knowledge base's status)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p = sub.add_parser("serve", help="start the web app (chat with sources, assignments, uploads) and its ask API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860, help="port to listen on (default 7860)")
-    p.set_defaults(func=cmd_serve)
+    up = settings.get("upload_max_mb")
+    p.add_argument(
+        "--upload-max-mb",
+        default=values["upload_max_mb"],
+        metavar="MB",
+        help=f"{up.help} (${up.env}, default {up.default})",
+    )
+    p.set_defaults(func=cmd_serve, auth=values["auth"])
 
     p = sub.add_parser("ask", help="ask questions; several questions are one conversation, in order")
     p.add_argument(

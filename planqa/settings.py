@@ -54,6 +54,19 @@ SETTINGS: tuple[Setting, ...] = (
         default="",
         help="URL of a `chroma run` server (e.g. http://127.0.0.1:8000); empty for the embedded store",
     ),
+    Setting(
+        name="auth",
+        env="PLANQA_AUTH",
+        default="",
+        help="login for `planqa serve`: user:password, or the path of a file with one user:password per line; "
+        "empty for no login",
+    ),
+    Setting(
+        name="upload_max_mb",
+        env="PLANQA_UPLOAD_MAX_MB",
+        default="50",
+        help="largest file (in MB) the web app accepts for upload; larger ones are refused with a message",
+    ),
 )
 
 

@@ -108,10 +108,16 @@ def test_if_empty_skips_a_filled_kb(kb: Path, tmp_path: Path, capsys: pytest.Cap
     assert "already has 2 documents" in capsys.readouterr().out
 
 
-def test_serve_status(kb: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--kb", str(kb), "serve"]) == 0
-    out = capsys.readouterr().out
-    assert "2 documents" in out and f"planqa --kb {kb} ask" in out
+def test_serve_refuses_bad_settings_before_starting(
+    kb: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANQA_UPLOAD_MAX_MB", "lots")
+    assert cli.main(["--kb", str(kb), "serve"]) == 2
+    assert "PLANQA_UPLOAD_MAX_MB" in capsys.readouterr().err
+    monkeypatch.setenv("PLANQA_UPLOAD_MAX_MB", "5")
+    monkeypatch.setenv("PLANQA_AUTH", "admin")  # no password: refused, and the value is not echoed as one
+    assert cli.main(["--kb", str(kb), "serve"]) == 2
+    assert "expected user:password" in capsys.readouterr().err
 
 
 def test_ask_without_a_knowledge_base_says_how_to_make_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,9 +21,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index_store import Store
+from index_store.facets import query_facets, rewrite
 from index_store.knowledge_base import KnowledgeBase
 from index_store.protocols import Filters
-from index_store.retriever import rrf
+from index_store.retriever import FACET_WEIGHT, rrf
 from index_store.sparse import FIELDS, passage_text
 from ingest.textnorm import fold
 from ingest.vocab import load_vocabulary
@@ -202,13 +203,17 @@ def test_sparse_and_fused_equal_a_brute_force_reference(
     kb: KnowledgeBase, corpus_tokens: dict[str, list[list[str]]], query: str, filters: Filters
 ) -> None:
     k, allowed = 8, kb.allowed(filters)
-    bm25 = _bm25_reference(kb, corpus_tokens, query, allowed)
+    # what the query names ("Sở TNMT", "chất lượng nước" → PAPI › Quản trị môi trường) is added to it and
+    # reorders the fused candidates; it never lets a passage through that the filters exclude
+    facets = query_facets(query, kb.vocab)
+    searched = rewrite(query, facets)
+    bm25 = _bm25_reference(kb, corpus_tokens, searched, allowed)
     sparse = kb.search(query, k=k, filters=filters, mode="sparse")
     assert [h.passage.passage_id for h in sparse] == _ranked(bm25, k)
     assert np.allclose([h.score for h in sparse], [bm25[h.passage.passage_id] for h in sparse], rtol=1e-4)
 
     embedder, pool = FakeEmbedder(), [p for p in kb.passages.values() if allowed is None or p.passage_id in allowed]
-    q = embedder.embed_query(query)
+    q = embedder.embed_query(searched)
     from index_store.embedders import embed_text  # the real one, or the stand-in until it lands
 
     cosine = {p.passage_id: float(embedder.embed_passages([embed_text(p)])[0] @ q) for p in pool}
@@ -216,7 +221,15 @@ def test_sparse_and_fused_equal_a_brute_force_reference(
     dense_ids = sorted(cosine, key=lambda pid: (-cosine[pid], pid))[:n]
     # an unaccented query leans on BM25's folded field: the dense ranks count for little (in plain terms)
     weights = {"dense": 0.05} if all(ord(c) < 128 for c in query) else {"dense": 1.0}
-    expected = rrf({"sparse": _ranked(bm25, n), "dense": dense_ids}, weights=weights)[:k]
+    issuer = {d.doc_id: d.issuer for d in kb.documents}
+    boost = {pid: 1 + FACET_WEIGHT * facets.match(kb.passages[pid], issuer[kb.passages[pid].doc_id]) for pid in cosine}
+    expected = sorted(
+        (
+            (pid, s * boost[pid], r)
+            for pid, s, r in rrf({"sparse": _ranked(bm25, n), "dense": dense_ids}, weights=weights)
+        ),
+        key=lambda item: (-item[1], min(item[2].values()), item[0]),
+    )[:k]
     fused = kb.search(query, k=k, filters=filters, mode="fused")
     assert [h.passage.passage_id for h in fused] == [pid for pid, _, _ in expected]
     assert [h.ranks for h in fused] == [ranks for _, _, ranks in expected]

@@ -281,3 +281,27 @@ def test_kill_9_keeps_commits_and_drops_the_open_transaction(tmp_path: Path) -> 
         assert s.integrity_check() == "ok"
         assert [d.content_hash for d in s.documents()] == ["h1"]
         assert _counts(s) == {"documents": 1, "assignments": 1, "scores": 1, "passages": 2}
+
+
+def test_a_document_read_by_an_older_parser_is_parsed_again(store: Store) -> None:
+    plan = dn_plan()
+    store.upsert(plan)
+    doc = plan.document
+    assert store.find_unchanged(doc.path, doc.content_hash) == doc.doc_id and store.outdated() == []
+    store._db.execute("UPDATE documents SET parser = '1' WHERE doc_id = ?", (doc.doc_id,))
+    assert store.outdated() == [doc.path]
+    assert store.find_unchanged(doc.path, doc.content_hash) is None  # same bytes, but parse them again
+    assert store.upsert(plan) == "replaced"
+    assert store.outdated() == [] and _counts(store)["passages"] == len(plan.passages)
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
+    plan = dn_plan()
+    with Store(tmp_path) as s:
+        s.upsert(plan)
+        s._db.execute("ALTER TABLE documents DROP COLUMN parser")  # what planqa 0.1 wrote
+        s._db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with Store(tmp_path) as s:
+        assert s.stats()["schema_version"] == schema.SCHEMA_VERSION
+        assert s.documents() == [plan.document]  # nothing lost
+        assert s.outdated() == [plan.document.path]  # and the next ingest re-parses it

@@ -154,3 +154,22 @@ def test_ids_are_stable_across_parses():
     assert [p.passage_id for p in a.passages] == [p.passage_id for p in b.passages]
     assert [r.record_id for r in a.assignments] == [r.record_id for r in b.assignments]
     assert re.fullmatch(r"[0-9a-f]{16}", a.document.doc_id)
+
+
+def test_goal_paragraph_carries_its_tables_total(dong_nai):
+    """ "Phấn đấu … trung bình cao trở lên" and "TỔNG 39.92/80 → 55.15/80" answer one question together."""
+    leads = [p for p in dong_nai.passages if p.kind == "prose" and "trung bình cao trở lên" in p.text]
+    assert len(leads) == 1
+    assert leads[0].text.endswith("TỔNG: Năm 2023: 39.92/80; Chỉ tiêu đến năm 2025: 55.15/80")
+    assert leads[0].plan_index == "PAPI"
+    totals = [p for p in dong_nai.passages if p.kind == "score" and p.text.startswith("TỔNG")]
+    assert len(totals) >= 3  # the total rows keep their own passages (PAPI, PCI, PAR INDEX)
+    sipas = [p for p in dong_nai.passages if p.kind == "prose" and "Chỉ số SIPAS tiếp tục cải thiện" in p.text]
+    assert sipas and "TỔNG" not in sipas[0].text  # a table without a total row adds nothing
+
+
+def test_two_level_figures_are_grouped_under_their_year(dong_nai):
+    total = next(p for p in dong_nai.passages if p.kind == "score" and p.text.startswith("TỔNG") and "87/100" in p.text)
+    assert total.text.splitlines()[1] == (
+        "Năm 2023: Điểm số 87/100, Tỷ lệ (%) 87; Chỉ tiêu đến năm 2025: Điểm số 91.9/100, Vị trí xếp hạng 15-20"
+    )

@@ -176,6 +176,27 @@ def test_empty_or_unknown_allowed_gives_nothing(full: VectorIndex) -> None:
     assert full.search(VECS[0], k=5, allowed={"nope"}) == []
 
 
+@pytest.mark.parametrize("share", [0.02, 0.3, 0.9])
+@pytest.mark.parametrize("overfetch", [True, False], ids=["overfetch", "ids-only"])
+def test_allowed_of_any_share_is_the_best_allowed(
+    full: VectorIndex, share: float, overfetch: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restriction to a few or most of the ids gives the nearest *allowed* ids, however the backend
+    applies it (Chroma: unrestricted candidates when they hold k allowed ones, else ``ids=``)."""
+    if not overfetch:
+        if not isinstance(full, ChromaIndex):
+            pytest.skip("only Chroma has two ways to restrict")
+        monkeypatch.setattr("index_store.vec_chroma.OVERFETCH_MAX", 0)
+    rng = np.random.default_rng(int(share * 100))
+    allowed = {IDS[i] for i in rng.choice(N, max(1, int(N * share)), replace=False)}
+    for seed in (11, 12, 13):
+        query = unit(1, seed=seed)[0]
+        want = [pid for pid in brute(query, N) if pid in allowed][:10]
+        hits = full.search(query, k=10, allowed=allowed)
+        assert {pid for pid, _ in hits} <= allowed
+        assert [pid for pid, _ in hits] == want[: len(hits)] and len(hits) == len(want)
+
+
 def test_delete(full: VectorIndex) -> None:
     full.delete([IDS[0], IDS[1], "never-added"])
     assert full.count() == N - 2
@@ -315,7 +336,8 @@ def _saved_chroma(folder: Path, rows: int = N) -> None:
 def test_garbled_chroma_sqlite_raises(tmp_path: Path) -> None:
     _saved_chroma(tmp_path)
     (tmp_path / "chroma.sqlite3").write_bytes(b"garbage" * 1000)
-    with pytest.raises(VectorIndexError, match="does not open"):
+    # caught by planqa's record of the files before Chroma reads them
+    with pytest.raises(VectorIndexError, match="damaged: chroma.sqlite3 has 7000 bytes"):
         ChromaIndex.embedded(tmp_path)
 
 

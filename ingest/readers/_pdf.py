@@ -3,10 +3,15 @@
 Each page's tables are found first (``find_tables``: ruled cells); text lines whose characters fall
 inside a table's box are left to the table so nothing appears twice. A PDF with (almost) no text at
 all is a scan: we say so and point to OCR rather than ingest an empty document.
+
+The parse runs in a child process with a time and a memory limit (:mod:`ingest.readers._sandbox`,
+``Limits.pdf_timeout_s`` / ``Limits.pdf_memory_mb``): a hostile or broken PDF costs that file, never the
+process that ingests.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from typing import Any
 
@@ -14,9 +19,10 @@ import pdfplumber
 
 from ..errors import CorruptDocument, IngestError, ScannedPdf, TooLarge
 from ..limits import Limits
-from ..model import Block
+from ..model import Block, Para, Table
 from ..textnorm import clean_line
 from ._common import TextBuilder, check_text, clean_cell
+from ._sandbox import run_limited
 
 _MIN_TEXT_CHARS = 20  # fewer non-space characters than this in the whole file: a scan (or a blank page)
 
@@ -46,36 +52,75 @@ def _page_items(page: Any) -> list[tuple[float, str, Any]]:
     return items
 
 
-def _is_encryption_error(err: BaseException) -> bool:
-    """pdfplumber wraps pdfminer's errors; look through the chain for a password/encryption error."""
+def _in_chain(err: BaseException, kinds: set[str]) -> bool:
+    """pdfplumber wraps pdfminer's errors (and a ``MemoryError``); look through the chain for one of ``kinds``."""
     seen: BaseException | None = err
     while seen is not None:
         names = {
-            type(seen).__name__,
+            *(k.__name__ for k in type(seen).__mro__),
             *(type(a).__name__ for a in getattr(seen, "args", ()) if isinstance(a, BaseException)),
         }
-        if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"}:
+        if names & kinds:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
 
 
+def _is_encryption_error(err: BaseException) -> bool:
+    return _in_chain(err, {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"})
+
+
+def _to_json(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
+    return [{"kind": type(b).__name__, **dataclasses.asdict(b)} for b in blocks]
+
+
+def _from_json(items: list[dict[str, Any]]) -> tuple[Block, ...]:
+    out: list[Block] = []
+    for item in items:
+        fields = {k: v for k, v in item.items() if k != "kind"}
+        if item["kind"] == "Table":
+            fields["rows"] = tuple(tuple(row) for row in fields["rows"])
+            out.append(Table(**fields))
+        else:
+            out.append(Para(**fields))
+    return tuple(out)
+
+
+def read_pdf_json(data: bytes, name: str, limits: dict[str, Any]) -> dict[str, Any]:
+    """What the sandboxed child runs: :func:`read_pdf_here` with JSON in and out."""
+    text, blocks, warnings = read_pdf_here(data, name, Limits(**limits))
+    return {"text": text, "blocks": _to_json(blocks), "warnings": list(warnings)}
+
+
 def read_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
     """Read a ``.pdf`` file's bytes: one paragraph per visual line, ruled tables as tables.
+
+    The parse runs in a child process, within ``limits.pdf_timeout_s`` and ``limits.pdf_memory_mb``.
 
     Args:
         data: the file's bytes.
         name: the file name, for messages.
-        limits: reading limits (``max_pdf_pages``, ``max_text_chars``).
+        limits: reading limits (``max_pdf_pages``, ``max_text_chars``, ``pdf_timeout_s``, ``pdf_memory_mb``).
 
     Returns:
         ``(text, blocks, warnings)``; a warning names each page without text.
 
     Raises:
-        CorruptDocument: malformed, or encrypted with a password (message says "encrypted").
-        TooLarge: more pages than ``limits.max_pdf_pages`` or more text than ``limits.max_text_chars``.
+        CorruptDocument: malformed, encrypted with a password (message says "encrypted"), or it crashed
+            the reader.
+        TooLarge: more pages than ``limits.max_pdf_pages``, more text than ``limits.max_text_chars``, or
+            over the time or memory limit (the message names the limit).
         ScannedPdf: no extractable text (a scan): run OCR first.
     """
+    got = run_limited(
+        __name__, "read_pdf_json", data, {"name": name, "limits": dataclasses.asdict(limits)},
+        name=name, what="the PDF", timeout_s=limits.pdf_timeout_s, memory_mb=limits.pdf_memory_mb,
+    )  # fmt: skip
+    return got["text"], _from_json(got["blocks"]), tuple(got["warnings"])
+
+
+def read_pdf_here(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
+    """:func:`read_pdf` in this process, without the time and memory limits (what the child runs)."""
     out = TextBuilder()
     warnings: list[str] = []
     try:
@@ -98,9 +143,11 @@ def read_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, 
                     else:
                         out.para(payload)
                 page.close()  # frees the page's parsed objects; plans can run to hundreds of pages
-    except IngestError:
+    except (IngestError, MemoryError):  # out of memory is the sandbox's to report, with its limit
         raise
     except Exception as err:  # pdfminer raises many types (and builtins) on damaged files
+        if _in_chain(err, {"MemoryError"}):
+            raise MemoryError(str(err)) from err
         if _is_encryption_error(err):
             raise CorruptDocument(
                 f"{name}: the PDF is encrypted and needs a password to open; "

@@ -109,6 +109,7 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
     prose = prose_assignments(units, doc, vocab, cues)
     assignments.extend(prose)
     builder.prose(units, prose)
+    builder.totals(cues)
     builder.footnotes([s for s in segments if s.role == "footnote"])
     builder.document_card(raw, segments)
     passages = _unique(builder.passages)

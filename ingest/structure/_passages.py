@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ingest.model import Assignment, Document, Para, Passage, RawDocument, Table, stable_id
-from ingest.structure._cues import parse_stt
+from ingest.structure._cues import Cues, is_total_row, parse_stt
 from ingest.structure._prose import ProseUnit
 from ingest.structure._records import Context, RowRecord
 from ingest.structure._sections import Segment
@@ -89,7 +90,7 @@ class PassageBuilder:
                 if row.cells.get(role):
                     lines.append(f"{label}: {row.cells[role]}")
             if row.values:
-                lines.append("; ".join(f"{label}: {value}" for label, value in row.values if value))
+                lines.append(figures_line(row.values))
             # the cells as written ("Đối tượng điều tra XHH … (Phòng Nội vụ theo dõi)"), else the appendix agency
             lead_text = row.cells.get("lead") or (", ".join(rec.lead) if rec is not None else "")
             if lead_text:
@@ -143,6 +144,30 @@ class PassageBuilder:
                     record_id=recs[0].record_id if len(recs) == 1 else "",
                 )
 
+    def totals(self, cues: Cues) -> None:
+        """Append a table's total row to the paragraph that introduces it under the same heading.
+
+        "1. Đối với Chỉ số … (PAPI) / Phấn đấu … nằm trong nhóm … trung bình cao trở lên." followed by a
+        score table whose last row is "TỔNG 39.92/80 → 55.15/80": the goal and the overall figures are
+        one answer ("tổng điểm PAPI 2023 và mục tiêu 2025?"), so the introducing passage carries both.
+        The total row keeps its own passage.
+        """
+        lead_of: dict[str, int] = {}
+        for i, p in enumerate(self.passages):
+            if p.kind == "prose":
+                lead_of.setdefault(p.location, i)
+        for p in list(self.passages):
+            first, _, rest = p.text.partition("\n")
+            if p.kind != "score" or not rest or not is_total_row(first, cues):
+                continue
+            at = lead_of.get(p.location.rpartition(" › ")[0])
+            if at is None:
+                continue
+            lead = self.passages[at]
+            text = f"{lead.text}\n{first}: {rest.replace(chr(10), '; ')}"
+            pid = stable_id(self.doc.doc_id, lead.kind, lead.location, text)
+            self.passages[at] = replace(lead, passage_id=pid, text=text, plan_index=lead.plan_index or p.plan_index)
+
     def footnotes(self, segments: Sequence[Segment]) -> None:
         """Each footnote is a passage of its own (they often name the document a plan implements)."""
         for seg in segments:
@@ -187,6 +212,20 @@ class PassageBuilder:
             (0, min(len(raw.text), 2000)),
             agencies=(d.issuer,) if d.issuer else (),
         )
+
+
+def figures_line(values: Sequence[tuple[str, str]]) -> str:
+    """A row's figures on one line, grouped under their top header as the table shows them.
+
+    ``(("Năm 2023 · Điểm số", "87/100"), ("Năm 2023 · Tỷ lệ (%)", "87"), ("Chỉ tiêu đến năm 2025", "91.9/100"))``
+    → ``"Năm 2023: Điểm số 87/100, Tỷ lệ (%) 87; Chỉ tiêu đến năm 2025: 91.9/100"``.
+    """
+    groups: dict[str, list[str]] = {}
+    for label, value in values:
+        if value:
+            top, _, sub = label.partition(" · ")
+            groups.setdefault(top, []).append(f"{sub} {value}" if sub else value)
+    return "; ".join(f"{top}: {', '.join(parts)}" for top, parts in groups.items())
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:

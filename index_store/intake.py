@@ -1,0 +1,80 @@
+"""Add one plan file to the store: hash → skip or parse → upsert, described as a plain result dict.
+
+Shared by ``planqa ingest`` (a loop with a progress bar) and the web app's upload (a loop with a
+progress callback). A bad file never raises: its result says ``failed`` and why, and nothing of it is
+stored (``Store.upsert`` writes one document in one transaction).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from index_store.sqlite_store import Store
+from ingest.errors import IngestError
+from ingest.limits import Limits
+
+STATUSES = ("added", "replaced", "unchanged", "failed")
+
+
+def _result(path: Path) -> dict[str, Any]:
+    return {
+        "file": str(path), "source": path.name, "status": "failed", "doc_id": None, "doc_number": None,
+        "province": None, "assignments": 0, "scores": 0, "passages": 0, "warnings": [], "error": None,
+    }  # fmt: skip
+
+
+def _named(path: Path, message: str) -> str:
+    return message if path.name in message else f"{path.name}: {message}"
+
+
+def ingest_file(
+    store: Store, path: Path, vocab: Callable[[], Any], *, stored_path: Path | None = None,
+    limits: Limits | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Ingest one file and describe what happened; never raises for a bad file.
+
+    The stored identity of a file is its absolute path, so the next run finds it with
+    ``find_unchanged`` and skips it without parsing.
+
+    Args:
+        store: an open, writable store (the caller holds the knowledge-base lock).
+        path: the file to read, e.g. ``data/plans/ke-hoach-336.docx``.
+        vocab: returns the vocabulary (called only when the file has to be parsed).
+        stored_path: the path recorded as the document's identity when it differs from ``path``
+            (an upload is read from a staging folder, then kept under its final name).
+        limits: reading limits (file size, zip-bomb guard, PDF pages); the ingestion defaults when ``None``.
+
+    Returns:
+        ``{"file", "source", "status": "added" | "replaced" | "unchanged" | "failed", "doc_id", "doc_number",
+        "province", "assignments", "scores", "passages", "warnings", "error"}``.
+    """
+    from ingest import pipeline  # heavy (docx, pdf readers): imported only when there is work to do
+
+    identity = stored_path or path
+    res = _result(path)
+    try:
+        digest = pipeline.file_hash(path)
+        doc_id = store.find_unchanged(str(identity), digest)
+        if doc_id:
+            row = store.document_rows(doc_id)[0]
+            res.update({k: row[k] for k in ("doc_id", "doc_number", "province", "warnings")}, **row["counts"])
+            res["status"] = "unchanged"
+            return res
+        options = {} if limits is None else {"limits": limits}  # None: the pipeline's own defaults
+        parsed = pipeline.parse_file(path, vocab=vocab(), **options)
+        if parsed.document.path != str(identity):
+            parsed = dataclasses.replace(parsed, document=dataclasses.replace(parsed.document, path=str(identity)))
+        res["status"] = store.upsert(parsed)
+        doc = parsed.document
+        res.update(doc_id=doc.doc_id, doc_number=doc.doc_number, province=doc.province, warnings=list(doc.warnings))
+        res.update(assignments=len(parsed.assignments), scores=len(parsed.scores), passages=len(parsed.passages))
+    except IngestError as err:
+        res["error"] = _named(path, str(err))
+    except OSError as err:
+        res["error"] = f"{path}: cannot read the file ({err.strerror or err}); check the path and its permissions"
+    except Exception as err:  # noqa: BLE001 - one broken file (or parser bug) must not stop the others
+        res["error"] = f"{path.name}: unexpected {type(err).__name__} while ingesting: {err}"
+    return res

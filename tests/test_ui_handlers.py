@@ -1,0 +1,218 @@
+"""The web app's handlers, called as plain functions on a knowledge base built from the bundled plans."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from ui_support import FLAGSHIP, HELD_BACK, PLANS, TNMT, build_kb, plan_docx
+
+from index_store import Store
+from ingest.vocab import load_vocabulary
+from ui import export, handlers
+from ui.highlight import highlight_html
+from ui.launch import parse_auth
+from ui.service import PlanqaService
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def base_kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_kb(tmp_path_factory.mktemp("ui-kb") / "kb")
+
+
+@pytest.fixture(scope="module")
+def service(base_kb: Path) -> Iterator[PlanqaService]:
+    svc = PlanqaService(base_kb, embedder="none")
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def writable(base_kb: Path, tmp_path: Path) -> Iterator[PlanqaService]:
+    """A service over a private copy of the knowledge base, for tests that upload or remove."""
+    kb = tmp_path / "kb"
+    shutil.copytree(base_kb, kb)
+    svc = PlanqaService(kb, embedder="none")
+    yield svc
+    svc.close()
+
+
+# -- Hỏi đáp --------------------------------------------------------------------------------------------
+def test_flagship_chat_names_the_agency_and_shows_highlighted_sources(service: PlanqaService, tmp_path: Path) -> None:
+    messages, turns, sources, box, md, docx = handlers.chat(service, FLAGSHIP, [], [], "", "", "", tmp_path)
+    assert turns == [FLAGSHIP] and box == ""
+    assert messages[0] == {"role": "user", "content": FLAGSHIP}
+    assert TNMT in messages[1]["content"] and "[1]" in messages[1]["content"]
+    assert sources.count('class="pq-source"') >= 2
+    assert f'<mark class="pq-agency">{TNMT}</mark>' in sources  # the agency the answer names
+    assert "<mark>Quản trị môi trường</mark>" in sources or "<mark>môi trường</mark>" in sources
+    assert "Phụ lục 11" in sources and "Xem trong văn bản" in sources  # openable in its surrounding text
+    assert md is not None and docx is not None
+    handout = Path(md).read_text(encoding="utf-8")
+    assert FLAGSHIP in handout and "## Nguồn trích dẫn" in handout and "**[1]** 336/KH-UBND · Đồng Nai" in handout
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(docx).paragraphs)
+    assert TNMT in text and "[1] 336/KH-UBND" in text
+
+
+def test_a_follow_up_inherits_the_conversation(service: PlanqaService, tmp_path: Path) -> None:
+    alone = handlers.api_ask(service, "Còn chất lượng nước?")
+    follow = handlers.api_ask(service, "Còn chất lượng nước ở đâu?", [FLAGSHIP])
+    assert alone["filters"]["province"] is None
+    assert follow["filters"]["province"] == "Đồng Nai"
+    assert follow["filters"]["component"].endswith("Chất lượng nước")
+    assert follow["agencies"][0] == TNMT
+
+    messages, turns, *_ = handlers.chat(service, FLAGSHIP, [], [], "", "", "", tmp_path)
+    messages, turns, sources, *_ = handlers.chat(service, "Còn chất lượng nước?", messages, turns, "", "", "", tmp_path)
+    assert len(messages) == 4 and turns == [FLAGSHIP, "Còn chất lượng nước?"]
+    assert "Chất lượng nước" in messages[3]["content"] and TNMT in messages[3]["content"]
+
+
+def test_filters_narrow_the_question_and_accept_unaccented_text(service: PlanqaService) -> None:
+    question = "Cơ quan nào phụ trách chất lượng nước?"
+    for typed, province in (("dong nai", "Đồng Nai"), ("lang son", "Lạng Sơn")):
+        answer = handlers.api_ask(service, question, [], {"province": typed})
+        assert answer["filters"]["province"] == province
+        assert answer["citations"] and {c["province"] for c in answer["citations"]} == {province}
+
+
+def test_the_ask_endpoint_returns_the_cli_contract_and_refuses_bad_input(service: PlanqaService) -> None:
+    answer = handlers.api_ask(service, FLAGSHIP)
+    assert answer.keys() >= {"id", "question", "answer", "found", "intent", "filters", "agencies", "citations"}
+    assert answer["found"] and answer["agencies"][0] == TNMT
+    with pytest.raises(ValueError, match="conversation must be a list"):
+        handlers.api_ask(service, FLAGSHIP, [1])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="unknown key 'year'"):
+        handlers.api_ask(service, FLAGSHIP, [], {"year": "2023"})
+
+
+# -- Nhiệm vụ -------------------------------------------------------------------------------------------
+def test_assignments_table_and_downloads_hold_the_records(
+    service: PlanqaService, base_kb: Path, tmp_path: Path
+) -> None:
+    agency, summary, rows, csv_path, xlsx_path = handlers.assignments(service, "so tnmt", "dong nai", "papi", tmp_path)
+    assert agency == TNMT
+    with Store(base_kb, readonly=True) as store:
+        records = store.assignments(agency=TNMT, province="Đồng Nai", plan_index="PAPI", vocab=load_vocabulary())
+    assert records and len(rows) == len(records)
+    assert [r[5] for r in rows] == [r["tasks"] for r in records]
+    assert all(r[7] == ("chủ trì" if TNMT in rec["lead"] else "phối hợp") for r, rec in zip(rows, records, strict=True))
+    assert f"{len(records)} nhiệm vụ" in summary
+    assert csv_path and xlsx_path
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    assert table[0] == list(export.TABLE_HEADERS) and table[1:] == rows
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(xlsx_path).active
+    assert sheet is not None
+    assert [[c or "" for c in row] for row in sheet.iter_rows(min_row=2, values_only=True)] == rows
+
+
+def test_no_assignment_gives_a_sentence_and_no_files(service: PlanqaService, tmp_path: Path) -> None:
+    _, summary, rows, csv_path, _ = handlers.assignments(service, "Sở Y tế", "Lai Châu", "PCI", tmp_path)
+    assert rows == [] and csv_path is None and summary.startswith("Không có nhiệm vụ nào")
+
+
+# -- So sánh --------------------------------------------------------------------------------------------
+def test_comparison_puts_each_document_side_by_side(service: PlanqaService) -> None:
+    html = handlers.compare(service, "tiep can dich vu")
+    assert "SIPAS › Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ" in html
+    assert html.count('class="pq-column"') >= 2
+    assert "336/KH-UBND · Đồng Nai" in html and "Phụ lục 3 › II. Chỉ số SIPAS › 1" in html
+    assert "/KH-STNMT · Lạng Sơn" in html  # names the component without a plan of its own
+    assert "chưa có nhiệm vụ riêng" in html
+    picked = handlers.component_choices(service.catalog())
+    assert ("SIPAS · Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ",
+            "SIPAS|Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ") in picked  # fmt: skip
+
+
+# -- Kho tài liệu ---------------------------------------------------------------------------------------
+def test_uploading_a_docx_plan_adds_it_and_it_is_answered(writable: PlanqaService, tmp_path: Path) -> None:
+    question = "Sở Giao thông vận tải Lạng Sơn có giải pháp gì cho tiếp cận dịch vụ SIPAS?"
+    before = handlers.api_ask(writable, question)
+    assert "ke-hoach-sgtvt.docx" not in {c["source"] for c in before["citations"]}
+    plan = plan_docx(PLANS / HELD_BACK, tmp_path / "ke-hoach-sgtvt.docx")
+    seen: list[str] = []
+    rows, summary = handlers.upload(writable, [str(plan)], lambda _f, message: seen.append(message))
+    assert rows[0][:4] == ["ke-hoach-sgtvt.docx", "Đã thêm", "/KH-SGTVT", "Lạng Sơn"] and rows[0][4] == "14 / 19"
+    assert summary == "Đã thêm 1." and seen[0] == "Đang đọc ke-hoach-sgtvt.docx"
+    after = handlers.api_ask(writable, question)
+    assert after["citations"][0]["source"] == "ke-hoach-sgtvt.docx"
+    assert "Tiếp cận dịch vụ" in after["answer"]
+    assert (writable.kb_dir / "uploads" / "ke-hoach-sgtvt.docx").is_file()
+    assert handlers.upload(writable, [str(plan)])[0][0][1] == "Không đổi"
+
+    doc_id = next(d["doc_id"] for d in writable.catalog().documents if d["source"] == "ke-hoach-sgtvt.docx")
+    assert handlers.remove(writable, doc_id).startswith("Đã xoá /KH-SGTVT")
+    assert not (writable.kb_dir / "uploads" / "ke-hoach-sgtvt.docx").exists()
+    gone = handlers.api_ask(writable, question)
+    assert "ke-hoach-sgtvt.docx" not in {c["source"] for c in gone["citations"]}
+
+
+def _without_timing(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k != "elapsed_ms"}
+
+
+def test_a_corrupt_upload_is_reported_and_changes_nothing(writable: PlanqaService, tmp_path: Path) -> None:
+    documents, answer = writable.catalog().documents, _without_timing(handlers.api_ask(writable, FLAGSHIP))
+    broken = tmp_path / "ke-hoach-hong.docx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # a zip header and nothing else
+    wrong = tmp_path / "chi-tieu.xlsx"
+    wrong.write_bytes(b"not a plan")
+    rows, summary = handlers.upload(writable, [str(broken), str(wrong)])
+    assert [r[1] for r in rows] == ["Lỗi", "Lỗi"]
+    assert rows[0][5].startswith("ke-hoach-hong.docx") and "re-save it" in rows[0][5]
+    assert "định dạng không được hỗ trợ" in rows[1][5]
+    assert str(writable.kb_dir) not in rows[0][5]  # never a server path
+    assert summary == "Lỗi 2 — tệp lỗi không làm thay đổi kho tài liệu."
+    assert writable.catalog().documents == documents
+    assert _without_timing(handlers.api_ask(writable, FLAGSHIP)) == answer
+    assert not list((writable.kb_dir / "uploads").rglob("*.*"))
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_parsing(base_kb: Path, tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(base_kb, kb)
+    svc = PlanqaService(kb, embedder="none", upload_max_mb=0.01)
+    try:
+        plan = plan_docx(PLANS / HELD_BACK, tmp_path / "lon.docx")
+        rows, _ = handlers.upload(svc, [str(plan)])
+        assert rows[0][1] == "Lỗi" and rows[0][5].endswith("KB, vượt giới hạn 0.01 MB của một tệp tải lên")
+        assert len(svc.catalog().documents) == 3
+    finally:
+        svc.close()
+
+
+# -- pure pieces ----------------------------------------------------------------------------------------
+def test_highlight_marks_shared_word_pairs_and_acronyms_not_lone_syllables() -> None:
+    text = "Đồng Nai · PAPI › Quản trị môi trường: các cơ sở <sản xuất> của tỉnh"
+    out = highlight_html(text, "which agency handles PAPI Quản trị môi trường in dong nai của các", [])
+    assert out.startswith("<mark>Đồng Nai</mark> · <mark>PAPI</mark> › <mark>Quản trị môi trường</mark>")
+    assert "<mark>các</mark>" not in out and "<mark>của</mark>" not in out
+    assert "&lt;sản xuất&gt;" in out
+    assert (
+        highlight_html("Giao Sở TN&MT chủ trì", "", ["Sở TN&MT"])
+        == 'Giao <mark class="pq-agency">Sở TN&amp;MT</mark> chủ trì'
+    )
+
+
+def test_parse_auth_reads_a_pair_or_a_file_and_never_echoes_a_password(tmp_path: Path) -> None:
+    assert parse_auth("") is None
+    assert parse_auth("admin:mật:khẩu") == [("admin", "mật:khẩu")]
+    users = tmp_path / "users.txt"
+    users.write_text("# officials\nan:1\n\nbinh:2\n", encoding="utf-8")
+    assert parse_auth(str(users)) == [("an", "1"), ("binh", "2")]
+    users.write_text("an:1\nbinh\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"users.txt, line 2: expected user:password"):
+        parse_auth(str(users))
+    with pytest.raises(ValueError) as err:
+        parse_auth(":secret")
+    assert "secret" not in str(err.value)

@@ -1,0 +1,263 @@
+"""The web app's layout: four tabs wired to :mod:`ui.handlers`, and the named ``ask`` HTTP endpoint.
+
+``build_app(service)`` builds the page and returns it unlaunched; nothing happens at import.
+:func:`ui.launch.launch` applies the style (:mod:`ui.style`) and the safety defaults (queue, upload
+limit, login). Each tab is laid out by its own function, which returns its components by name.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gradio as gr
+
+from index_store import KbLocked
+from ui import handlers, render
+from ui.catalog import Catalog
+from ui.export import TABLE_HEADERS
+from ui.service import PlanqaService
+from ui.style import EXAMPLES, LOCKED, SHOW_LAST_TURN, TITLE
+
+NO_SOURCES = "Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."
+
+
+def _choices(values: tuple[str, ...], everything: str) -> list[tuple[str, str]]:
+    return [(everything, ""), *((v, v) for v in values)]
+
+
+def _picker(values: tuple[str, ...], everything: str, label: str, **kw: Any) -> gr.Dropdown:
+    """A dropdown of what the knowledge base holds that also takes typed text ("so tnmt", "dong nai")."""
+    return gr.Dropdown(_choices(values, everything), value="", label=label, allow_custom_value=True, **kw)
+
+
+def _download(path: str | None) -> Any:
+    return gr.update(value=path, interactive=path is not None)
+
+
+def _chat_tab(catalog: Catalog) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            filters = gr.Accordion("Bộ lọc (tuỳ chọn): chỉ hỏi trong một tỉnh, một chỉ số, một cơ quan", open=False)
+            with filters, gr.Row():
+                ui.province = _picker(catalog.provinces, "Mọi tỉnh", "Tỉnh/thành")
+                ui.index = _picker(catalog.indices, "Mọi chỉ số", "Chỉ số")
+                ui.agency = _picker(catalog.agencies, "Mọi cơ quan", "Cơ quan")
+            ui.chatbot = gr.Chatbot(
+                label="Hội thoại", height=600, buttons=["copy"], feedback_options=None, autoscroll=False,
+                placeholder="Đặt câu hỏi về các kế hoạch đã nạp, hoặc chọn một câu hỏi mẫu bên dưới.",
+                elem_id="pq-chat",
+            )  # fmt: skip
+            with gr.Row(equal_height=True):
+                ui.question = gr.Textbox(
+                    show_label=False, scale=6, autofocus=True, elem_id="pq-question",
+                    placeholder="Ví dụ: Cơ quan nào phụ trách chất lượng nước ở Đồng Nai? (Enter để gửi)",
+                )  # fmt: skip
+                ui.ask = gr.Button("Hỏi", variant="primary", scale=1, min_width=80)
+            with gr.Row():
+                ui.new = gr.Button("Cuộc hội thoại mới", size="sm")
+                ui.docx = gr.DownloadButton("Tải câu trả lời (.docx)", size="sm", interactive=False)
+                ui.md = gr.DownloadButton("Tải câu trả lời (.md)", size="sm", interactive=False)
+            with gr.Accordion("Câu hỏi mẫu", open=True), gr.Row():
+                for label, examples in EXAMPLES:
+                    with gr.Column(min_width=200):
+                        gr.Examples([[q] for q in examples], inputs=[ui.question], label=label)
+        with gr.Column(scale=2, min_width=340):
+            ui.sources = gr.HTML(render.empty(NO_SOURCES), elem_id="pq-sources")
+    ui.messages, ui.turns = gr.State([]), gr.State([])
+    return ui
+
+
+def _tasks_tab(catalog: Catalog) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    gr.Markdown("Chọn hoặc gõ tên cơ quan (viết tắt, không dấu cũng được: “so tnmt”), rồi tỉnh và chỉ số nếu cần.")
+    with gr.Row(equal_height=True):
+        ui.agency = _picker(catalog.agencies, "Mọi cơ quan", "Cơ quan", scale=3, elem_id="pq-task-agency")
+        ui.province = _picker(catalog.provinces, "Mọi tỉnh", "Tỉnh/thành", scale=2)
+        ui.index = _picker(catalog.indices, "Mọi chỉ số", "Chỉ số", scale=1)
+        ui.go = gr.Button("Tra cứu", variant="primary", scale=1, min_width=100)
+    ui.summary = gr.Markdown()
+    ui.table = gr.Dataframe(
+        headers=list(TABLE_HEADERS), wrap=True, interactive=False, max_height=640, elem_classes="pq-table",
+        column_widths=["7%", "6%", "6%", "11%", "13%", "20%", "7%", "6%", "8%", "6%", "10%"],
+    )  # fmt: skip
+    with gr.Row():
+        ui.csv = gr.DownloadButton("Tải bảng (.csv)", size="sm", interactive=False)
+        ui.xlsx = gr.DownloadButton("Tải bảng (.xlsx)", size="sm", interactive=False)
+    return ui
+
+
+def _compare_tab(catalog: Catalog) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    gr.Markdown("Chọn một nội dung của chỉ số để xem từng tỉnh, từng văn bản đã đề ra gì cho nội dung đó.")
+    with gr.Row(equal_height=True):
+        ui.component = gr.Dropdown(
+            handlers.component_choices(catalog), value=None, label="Nội dung chỉ số", allow_custom_value=True,
+            scale=5, elem_id="pq-component",
+        )  # fmt: skip
+        ui.go = gr.Button("So sánh", variant="primary", scale=1, min_width=100)
+    ui.out = gr.HTML(render.empty("Kết quả so sánh sẽ hiện ở đây."))
+    return ui
+
+
+def _kb_tab(catalog: Catalog, upload_max_mb: float) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    ui.summary = gr.Markdown(handlers.kb_summary(catalog))
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=300):
+            ui.files = gr.File(
+                file_count="multiple", file_types=[".docx", ".pdf", ".txt", ".md"],
+                label=f"Tệp kế hoạch (.docx, .pdf, .txt, .md; tối đa {upload_max_mb:g} MB mỗi tệp)",
+            )  # fmt: skip
+            ui.upload = gr.Button("Nạp vào kho", variant="primary")
+        with gr.Column(scale=3):
+            ui.status = gr.Markdown()
+            ui.results = gr.Dataframe(
+                headers=list(handlers.UPLOAD_HEADERS), wrap=True, interactive=False, elem_classes="pq-table",
+                column_widths=["22%", "12%", "13%", "11%", "12%", "30%"],
+            )  # fmt: skip
+    gr.Markdown("### Văn bản trong kho")
+    ui.docs = gr.Dataframe(
+        headers=list(handlers.DOC_HEADERS), value=handlers.document_rows(catalog), wrap=True, interactive=False,
+        max_height=480, elem_classes="pq-table", column_widths=["16%", "10%", "32%", "13%", "8%", "5%", "9%", "7%"],
+    )  # fmt: skip
+    with gr.Row(equal_height=True):
+        ui.doc = gr.Dropdown(handlers.document_choices(catalog), value=None, label="Văn bản cần xoá", scale=4)
+        ui.remove = gr.Button("Xoá khỏi kho", variant="stop", scale=1, min_width=120)
+    ui.removed = gr.Markdown()
+    return ui
+
+
+def build_app(service: PlanqaService, *, export_root: Path | None = None) -> gr.Blocks:
+    """The planqa web app over an open knowledge base (not launched).
+
+    Args:
+        service: the knowledge base and assistant (``ui.service.PlanqaService``).
+        export_root: where downloads are written before Gradio serves them; a new temporary folder when ``None``.
+
+    Returns:
+        The page: tabs Hỏi đáp, Nhiệm vụ, So sánh, Kho tài liệu, and the ``ask`` API endpoint.
+
+    Example:
+        >>> service = PlanqaService("kb", embedder="none")  # doctest: +SKIP
+        >>> launch(build_app(service), service, port=7860)  # doctest: +SKIP
+    """
+    root = export_root or Path(tempfile.mkdtemp(prefix="planqa-ui-"))
+    catalog = service.catalog()
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 86400), fill_width=True) as app:
+        gr.Markdown(
+            "## Hỏi đáp các kế hoạch nâng cao chỉ số PAPI, PAR INDEX, SIPAS, PCI\n"
+            "Mỗi câu trả lời trích dẫn đúng văn bản, phụ lục và dòng đã giao nhiệm vụ.",
+            elem_id="pq-header",
+        )
+        with gr.Tabs():
+            with gr.Tab("Hỏi đáp", id="chat"):
+                chat = _chat_tab(catalog)
+            with gr.Tab("Nhiệm vụ", id="tasks"):
+                tasks = _tasks_tab(catalog)
+            with gr.Tab("So sánh", id="compare"):
+                cmp = _compare_tab(catalog)
+            with gr.Tab("Kho tài liệu", id="kb"):
+                kb = _kb_tab(catalog, service.upload_max_mb)
+        _wire_chat(service, chat, root)
+        _wire_browsing(service, tasks, cmp, root)
+        refresh = [chat.province, chat.index, chat.agency, tasks.agency, tasks.province, tasks.index, cmp.component]
+        _wire_kb(app, service, kb, refresh)
+        _add_ask_api(service)
+    return app
+
+
+def _wire_chat(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
+    def on_chat(q: str, msgs: list[Any], turns: list[str], province: str, index: str, agency: str) -> tuple[Any, ...]:
+        msgs, turns, html, box, md, docx = handlers.chat(service, q, msgs, turns, province, index, agency, root)
+        return msgs, msgs, turns, html, box, _download(md), _download(docx)
+
+    def on_new() -> tuple[Any, ...]:
+        return [], [], [], render.empty(NO_SOURCES), "", _download(None), _download(None)
+
+    io: dict[str, Any] = {
+        "inputs": [ui.question, ui.messages, ui.turns, ui.province, ui.index, ui.agency],
+        "outputs": [ui.chatbot, ui.messages, ui.turns, ui.sources, ui.question, ui.md, ui.docx],
+    }
+    ui.question.submit(on_chat, **io, api_name="chat").then(None, js=SHOW_LAST_TURN)
+    ui.ask.click(on_chat, **io, api_visibility="private").then(None, js=SHOW_LAST_TURN)
+    ui.new.click(on_new, outputs=io["outputs"], api_visibility="private")
+
+
+def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNamespace, root: Path) -> None:
+    def on_tasks(agency: str, province: str, index: str) -> tuple[Any, ...]:
+        resolved, summary, rows, csv_path, xlsx_path = handlers.assignments(service, agency, province, index, root)
+        return resolved, summary, rows, _download(csv_path), _download(xlsx_path)
+
+    io: dict[str, Any] = {
+        "inputs": [tasks.agency, tasks.province, tasks.index],
+        "outputs": [tasks.agency, tasks.summary, tasks.table, tasks.csv, tasks.xlsx],
+    }
+    tasks.go.click(on_tasks, **io, api_name="assignments")
+    for picker in (tasks.agency, tasks.province, tasks.index):
+        picker.input(on_tasks, **io, api_visibility="private")
+
+    def on_compare(component: str) -> str:
+        return handlers.compare(service, component)
+
+    cmp.go.click(on_compare, inputs=[cmp.component], outputs=[cmp.out], api_name="compare")
+    cmp.component.input(on_compare, inputs=[cmp.component], outputs=[cmp.out], api_visibility="private")
+
+
+def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, pickers: list[gr.Dropdown]) -> None:
+    """Uploads and removals, then every picker and list re-read from the knowledge base."""
+
+    def on_refresh() -> tuple[Any, ...]:
+        cat = service.catalog()
+        provinces, indices = _choices(cat.provinces, "Mọi tỉnh"), _choices(cat.indices, "Mọi chỉ số")
+        agencies = _choices(cat.agencies, "Mọi cơ quan")
+        choices = (provinces, indices, agencies, agencies, provinces, indices, handlers.component_choices(cat))
+        return (
+            *(gr.update(choices=c) for c in choices), handlers.kb_summary(cat), handlers.document_rows(cat),
+            gr.update(choices=handlers.document_choices(cat), value=None),
+        )  # fmt: skip
+
+    def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        try:
+            rows, summary = handlers.upload(service, files, lambda f, m: progress(f, desc=m))
+        except KbLocked as err:
+            raise gr.Error(LOCKED) from err
+        return rows, summary, None
+
+    def on_remove(doc_id: str | None) -> str:
+        try:
+            return handlers.remove(service, doc_id)
+        except KbLocked as err:
+            raise gr.Error(LOCKED) from err
+
+    refreshed = [*pickers, ui.summary, ui.docs, ui.doc]
+    ui.upload.click(on_upload, inputs=[ui.files], outputs=[ui.results, ui.status, ui.files], api_name="upload").then(
+        on_refresh, outputs=refreshed, api_visibility="private"
+    )
+    ui.remove.click(
+        on_remove, inputs=[ui.doc], outputs=[ui.removed], api_name="remove",
+        js="(doc) => (doc && confirm('Xoá văn bản này cùng mọi nhiệm vụ và đoạn văn của nó khỏi kho?')) ? doc : null",
+    ).then(on_refresh, outputs=refreshed, api_visibility="private")  # fmt: skip
+    app.load(on_refresh, outputs=refreshed, api_visibility="private")  # another process may have changed it
+
+
+def _add_ask_api(service: PlanqaService) -> None:
+    def ask(
+        question: str, conversation: list[str] | None = None, filters: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Answer a question about the loaded plans; the same JSON object as `planqa ask --json`.
+
+        Args:
+            question: e.g. "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"
+            conversation: earlier questions of the same conversation, oldest first (or empty).
+            filters: {"province": …, "index": …, "agency": …}, each optional.
+        """
+        try:
+            return handlers.api_ask(service, question, conversation, filters)
+        except ValueError as err:
+            raise gr.Error(str(err)) from err
+
+    gr.api(ask, api_name="ask")

@@ -1,0 +1,158 @@
+"""Files a user downloads: an answer with its sources (.md, .docx) and an assignments table (.csv, .xlsx).
+
+Everything here takes plain data (the ``planqa ask --json`` object, ``planqa records --json`` objects)
+and writes into a folder the caller owns; nothing reads the knowledge base.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ingest.textnorm import fold
+
+TABLE_HEADERS = (
+    "Văn bản", "Tỉnh", "Chỉ số", "Nội dung (thành phần)", "Chỉ tiêu/kết quả", "Nhiệm vụ/giải pháp",
+    "Thời hạn", "Vai trò", "Chủ trì", "Phối hợp", "Vị trí",
+)  # fmt: skip
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def slug(*parts: str | None) -> str:
+    """A file-name stem from words: ``slug("Sở Y tế", "Đồng Nai")`` → ``"so-y-te-dong-nai"``."""
+    words = re.sub(r"[^a-z0-9]+", "-", fold(" ".join(p for p in parts if p))).strip("-")
+    return words[:80].rstrip("-") or "planqa"
+
+
+def role(record: dict[str, Any], agency: str | None) -> str:
+    """ "chủ trì" when ``agency`` leads the record, "phối hợp" when it coordinates, else ""."""
+    if not agency:
+        return ""
+    key = fold(agency)
+
+    def named(names: Sequence[str]) -> bool:
+        return any(key == fold(n) or key in fold(n) for n in names)
+
+    return "chủ trì" if named(record["lead"]) else "phối hợp" if named(record["coop"]) else ""
+
+
+def assignment_rows(records: Sequence[dict[str, Any]], agency: str | None = None) -> list[list[str]]:
+    """The assignments table, one row per record, columns as :data:`TABLE_HEADERS`."""
+    return [
+        [
+            r["doc_number"] or r["source"],
+            r["province"],
+            r["plan_index"],
+            r["component"],
+            r["target"],
+            r["tasks"],
+            r["deadline"],
+            role(r, agency),
+            "; ".join(r["lead"]),
+            "; ".join(r["coop"]),
+            r["location"],
+        ]  # fmt: skip
+        for r in records
+    ]
+
+
+def write_table(rows: Sequence[Sequence[str]], folder: Path, stem: str) -> tuple[Path, Path]:
+    """Write the assignments table as ``<stem>.csv`` (UTF-8 with BOM, for Excel) and ``<stem>.xlsx``."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path, xlsx_path = folder / f"{stem}.csv", folder / f"{stem}.xlsx"
+    with open(csv_path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(TABLE_HEADERS)
+        writer.writerows(rows)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Nhiệm vụ"
+    sheet.append(list(TABLE_HEADERS))
+    for row in rows:
+        sheet.append(list(row))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = (14, 12, 10, 36, 40, 60, 16, 10, 30, 30, 30)
+    for column, width in zip("ABCDEFGHIJK", widths, strict=True):
+        sheet.column_dimensions[column].width = width
+    for line in sheet.iter_rows(min_row=2):
+        for cell in line:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    book.save(xlsx_path)
+    return csv_path, xlsx_path
+
+
+def _source_line(c: dict[str, Any]) -> str:
+    parts = [c.get("doc_number") or c["source"], c["province"], c["location"]]
+    return " · ".join(p for p in parts if p)
+
+
+def answer_markdown(answer: dict[str, Any]) -> str:
+    """A handout in markdown: the question, the answer, then each numbered source with its text."""
+    lines = [
+        "# Hỏi đáp về các kế hoạch nâng cao chỉ số", "",
+        f"**Câu hỏi:** {answer['question']}", "", "## Trả lời", "", answer["answer"].strip(), "",
+    ]  # fmt: skip
+    if answer["citations"]:
+        lines += ["## Nguồn trích dẫn", ""]
+        for c in answer["citations"]:
+            lines.append(f"**[{c['n']}]** {_source_line(c)}  ")
+            if c.get("title"):
+                lines.append(f"*{c['title']}*")
+            lines.append("")
+            lines += [f"> {t}" if t else ">" for t in c["text"].splitlines()]
+            lines.append("")
+    lines.append(f"_Trích xuất bằng planqa ngày {date.today():%d/%m/%Y}._")
+    return "\n".join(lines) + "\n"
+
+
+def _add_runs(paragraph: Any, text: str) -> None:
+    """Add ``text`` to a python-docx paragraph, ``**bold**`` as bold runs."""
+    for n, part in enumerate(_BOLD.split(text)):
+        if part:
+            paragraph.add_run(part).bold = n % 2 == 1
+
+
+def write_answer(answer: dict[str, Any], folder: Path, fmt: str) -> Path:
+    """Write the answer with its sources as ``.md`` or ``.docx`` into ``folder``; returns the file.
+
+    Raises:
+        ValueError: ``fmt`` is neither "md" nor "docx".
+    """
+    if fmt not in ("md", "docx"):
+        raise ValueError(f"export format must be 'md' or 'docx', got {fmt!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"tra-loi-{slug(answer['question'])[:60]}.{fmt}"
+    if fmt == "md":
+        path.write_text(answer_markdown(answer), encoding="utf-8")
+        return path
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Hỏi đáp về các kế hoạch nâng cao chỉ số", level=1)
+    _add_runs(doc.add_paragraph(), f"**Câu hỏi:** {answer['question']}")
+    doc.add_heading("Trả lời", level=2)
+    for line in answer["answer"].strip().splitlines():
+        if line.strip():
+            bullet = line.lstrip().startswith("- ")
+            paragraph = doc.add_paragraph(style="List Bullet" if bullet else None)
+            _add_runs(paragraph, line.lstrip()[2:] if bullet else line)
+    if answer["citations"]:
+        doc.add_heading("Nguồn trích dẫn", level=2)
+        for c in answer["citations"]:
+            _add_runs(doc.add_paragraph(), f"**[{c['n']}]** {_source_line(c)}")
+            if c.get("title"):
+                doc.add_paragraph().add_run(c["title"]).italic = True
+            doc.add_paragraph(c["text"], style="Quote")
+    doc.add_paragraph(f"Trích xuất bằng planqa ngày {date.today():%d/%m/%Y}.").runs[0].italic = True
+    doc.save(str(path))
+    return path

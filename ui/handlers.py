@@ -1,0 +1,225 @@
+"""What the app's events do, as plain functions over a :class:`ui.service.PlanqaService`.
+
+No Gradio here: each function takes the service and the values of the inputs, and returns the values
+of the outputs (markdown, HTML, table rows, file paths). :mod:`ui.app` wires them to components, so
+tests call them directly. Bad input raises ``ValueError`` with a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from index_store.protocols import Filters
+from ui import export, render
+from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
+from ui.service import PlanqaService
+
+Message = dict[str, str]
+STATUS_VI = {"added": "Đã thêm", "replaced": "Đã thay thế", "unchanged": "Không đổi", "failed": "Lỗi"}
+DOC_HEADERS = ("Tệp", "Số hiệu", "Tiêu đề", "Cơ quan ban hành", "Tỉnh", "Năm", "Chỉ số", "Nhiệm vụ / đoạn")
+UPLOAD_HEADERS = ("Tệp", "Kết quả", "Số hiệu", "Tỉnh", "Nhiệm vụ / đoạn", "Ghi chú")
+_FILTER_KEYS = {"province": "province", "index": "plan_index", "plan_index": "plan_index", "agency": "agency"}
+
+
+def _folder(root: Path) -> Path:
+    """A fresh folder per download, so two users never overwrite each other's file."""
+    folder = root / uuid.uuid4().hex[:12]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def make_filters(service: PlanqaService, province: str | None, index: str | None, agency: str | None) -> Filters | None:
+    """UI filter values (as picked or typed: "dong nai", "par", "so tnmt") → ``Filters``, or ``None`` when unset."""
+    catalog = service.catalog()
+    flt = Filters(
+        province=resolve_province(province, catalog, service.vocab) or None,
+        plan_index=resolve_index(index, service.vocab) or None,
+        agency=resolve_agency(agency, catalog, service.vocab) or None,
+    )
+    return None if flt.is_empty() else flt
+
+
+# -- Hỏi đáp --------------------------------------------------------------------------------------------
+def api_ask(
+    service: PlanqaService, question: str, conversation: Sequence[str] | None = None,
+    filters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The ``ask`` HTTP endpoint: the same JSON object as ``planqa ask --json``.
+
+    Args:
+        service: the open knowledge base.
+        question: e.g. "which agency handles PAPI Quản trị môi trường in Đồng Nai".
+        conversation: earlier questions of the conversation, oldest first (``[]`` or ``None`` for none).
+        filters: ``{"province": …, "index": …, "agency": …}``; any key may be left out.
+
+    Raises:
+        ValueError: ``question`` is not a string, ``conversation`` not a list of strings, or ``filters`` has
+            an unknown key.
+    """
+    if not isinstance(question, str):
+        raise ValueError(f"question must be a string, got {type(question).__name__}")
+    turns = list(conversation or [])
+    if not all(isinstance(t, str) for t in turns):
+        raise ValueError('conversation must be a list of earlier questions (strings), e.g. ["Sở Y tế Đồng Nai …"]')
+    given = dict(filters or {})
+    unknown = sorted(set(given) - set(_FILTER_KEYS))
+    if unknown:
+        raise ValueError(f"filters: unknown key {unknown[0]!r}; expected province, index, agency")
+    values = {_FILTER_KEYS[k]: str(v).strip() for k, v in given.items() if v not in (None, "")}
+    flt = make_filters(service, values.get("province"), values.get("plan_index"), values.get("agency"))
+    answer: dict[str, Any] = service.ask(question, turns, flt).answer.to_json()
+    return answer
+
+
+def chat(
+    service: PlanqaService, question: str, messages: list[Message], turns: list[str],
+    province: str | None, index: str | None, agency: str | None, export_root: Path,
+) -> tuple[list[Message], list[str], str, str, str | None, str | None]:  # fmt: skip
+    """One chat turn: answer ``question`` after ``turns``, narrowed by the filters.
+
+    Returns:
+        (messages, turns, sources panel HTML, the question box's new value, .md handout, .docx handout).
+    """
+    question = (question or "").strip()
+    if not question:
+        return messages, turns, render.empty("Hãy nhập một câu hỏi."), "", None, None
+    reply = service.ask(question, turns, make_filters(service, province, index, agency))
+    answer = reply.answer.to_json()
+    messages = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": answer["answer"]}]
+    sources = render.sources_html(answer, reply.contexts, question)
+    folder = _folder(export_root)
+    md, docx = (str(export.write_answer(answer, folder, fmt)) for fmt in ("md", "docx"))
+    return messages, [*turns, question], sources, "", md, docx
+
+
+def new_conversation() -> tuple[list[Message], list[str], str, str, None, None]:
+    """Forget the conversation (the outputs of :func:`chat`, emptied)."""
+    return [], [], render.empty("Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."), "", None, None
+
+
+# -- Nhiệm vụ -------------------------------------------------------------------------------------------
+def assignments(
+    service: PlanqaService, agency: str | None, province: str | None, index: str | None, export_root: Path
+) -> tuple[str, str, list[list[str]], str | None, str | None]:
+    """The assignments explorer.
+
+    Returns:
+        (the agency as resolved, a one-line summary, table rows as :data:`ui.export.TABLE_HEADERS`,
+        .csv file, .xlsx file); no files when no record matches.
+    """
+    catalog = service.catalog()
+    agency = resolve_agency(agency, catalog, service.vocab)
+    province = resolve_province(province, catalog, service.vocab)
+    index = resolve_index(index, service.vocab)
+    records = service.assignments(agency=agency, province=province, plan_index=index)
+    rows = export.assignment_rows(records, agency)
+    scope = " · ".join(p for p in (agency, province, index) if p) or "toàn bộ kho"
+    if not rows:
+        return agency, f"Không có nhiệm vụ nào cho **{scope}**.", [], None, None
+    summary = f"**{scope}**: {len(rows)} nhiệm vụ"
+    if agency:
+        lead = sum(r[7] == "chủ trì" for r in rows)
+        summary += f" ({lead} chủ trì, {sum(r[7] == 'phối hợp' for r in rows)} phối hợp)"
+    csv_path, xlsx_path = export.write_table(
+        rows, _folder(export_root), "nhiem-vu-" + export.slug(agency, province, index)
+    )
+    return agency, summary, rows, str(csv_path), str(xlsx_path)
+
+
+# -- So sánh --------------------------------------------------------------------------------------------
+def compare(service: PlanqaService, component: str | None) -> str:
+    """The comparison panel for a picked ("SIPAS|…") or typed ("tiep can dich vu") component."""
+    resolved = resolve_component(component, service.catalog(), service.vocab)
+    if resolved is None:
+        return render.empty("Chọn hoặc gõ một nội dung của chỉ số, ví dụ “Tiếp cận dịch vụ” (SIPAS).")
+    index, path = resolved
+    return render.compare_html(service.compare(index, path), index, path)
+
+
+# -- Kho tài liệu ---------------------------------------------------------------------------------------
+def upload(
+    service: PlanqaService, files: Sequence[str] | None, progress: Callable[[float, str], None] | None = None
+) -> tuple[list[list[str]], str]:
+    """Add uploaded files; returns (one result row per file as :data:`UPLOAD_HEADERS`, a summary line).
+
+    Raises:
+        index_store.KbLocked: another process is writing the knowledge base.
+    """
+    if not files:
+        return [], "Chưa chọn tệp nào."
+    results = service.ingest([Path(f) for f in files], progress)
+    rows = [
+        [
+            r["file"],
+            STATUS_VI[r["status"]],
+            r.get("doc_number") or "",
+            r.get("province") or "",
+            f"{r.get('assignments', 0)} / {r.get('passages', 0)}",
+            r.get("error") or "; ".join(r.get("warnings") or []),
+        ]  # fmt: skip
+        for r in results
+    ]
+    counts = {s: sum(r["status"] == s for r in results) for s in STATUS_VI}
+    summary = ", ".join(f"{STATUS_VI[s].lower()} {n}" for s, n in counts.items() if n)
+    if counts["failed"]:
+        summary += " — tệp lỗi không làm thay đổi kho tài liệu"
+    return rows, summary[0].upper() + summary[1:] + "."
+
+
+def remove(service: PlanqaService, doc_id: str | None) -> str:
+    """Remove the picked document; returns a sentence saying what happened.
+
+    Raises:
+        index_store.KbLocked: another process is writing the knowledge base.
+    """
+    if not doc_id:
+        return "Chọn một văn bản để xoá."
+    doc = next((d for d in service.catalog().documents if d["doc_id"] == doc_id), None)
+    removed = service.remove(doc_id)
+    if not removed or doc is None:
+        return "Văn bản này không còn trong kho (có thể đã được xoá)."
+    return f"Đã xoá {doc['doc_number'] or doc['source']} ({doc['source']}) cùng các nhiệm vụ và đoạn văn của nó."
+
+
+def document_rows(catalog: Catalog) -> list[list[str]]:
+    """The documents table, one row per document, columns as :data:`DOC_HEADERS`."""
+    return [
+        [
+            d["source"],
+            d["doc_number"],
+            d["title"],
+            d["issuer"],
+            d["province"],
+            str(d["year"] or ""),
+            ", ".join(d["indices"]),
+            f"{d['counts']['assignments']} / {d['counts']['passages']}",
+        ]  # fmt: skip
+        for d in catalog.documents
+    ]
+
+
+def kb_summary(catalog: Catalog) -> str:
+    """One line: how much the knowledge base holds."""
+    docs = catalog.documents
+    if not docs:
+        return "Kho tài liệu đang trống: hãy nạp các kế hoạch (.docx, .pdf, .txt, .md) ở bên dưới."
+    tasks = sum(d["counts"]["assignments"] for d in docs)
+    passages = sum(d["counts"]["passages"] for d in docs)
+    return f"**{len(docs)} văn bản** · {tasks} nhiệm vụ · {passages} đoạn · {', '.join(catalog.provinces)}"
+
+
+def document_choices(catalog: Catalog) -> list[tuple[str, str]]:
+    """(label, doc_id) for the remove picker: "336/KH-UBND · Đồng Nai · file.docx"."""
+    out = []
+    for d in catalog.documents:
+        label = " · ".join(p for p in (d["doc_number"], d["province"], d["source"]) if p)
+        out.append((label, d["doc_id"]))
+    return out
+
+
+def component_choices(catalog: Catalog) -> list[tuple[str, str]]:
+    """(label, "INDEX|path") for the comparison picker: "SIPAS · Cung ứng … › Tiếp cận dịch vụ"."""
+    return [(f"{index} · {path}", f"{index}|{path}") for index, path in catalog.components]

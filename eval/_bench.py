@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -107,10 +108,21 @@ def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     return result, (time.perf_counter() - start) * 1000
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+    """Send ``sig`` to a server process and wait for it; kill it if it is still there after ``timeout``."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def chroma_binary() -> str:
@@ -130,7 +142,7 @@ def chroma_binary() -> str:
 def chroma_server(data: Path, timeout: float = 60.0) -> Iterator[tuple[str, int]]:
     """A real ``chroma run --path DATA`` on 127.0.0.1 at a free port: yields (url, pid); stopped on exit."""
     data.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     log = (data.parent / f"{data.name}.log").open("wb")
     cmd = [chroma_binary(), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "0"})
@@ -151,12 +163,7 @@ def chroma_server(data: Path, timeout: float = 60.0) -> Iterator[tuple[str, int]
             time.sleep(0.2)
         yield url, proc.pid
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+        stop(proc, timeout=15)
         log.close()
 
 

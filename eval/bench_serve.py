@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from eval._bench import free_port, stop
+
 FLAGSHIP = "which agency handles PAPI Quản trị môi trường in Đồng Nai"
 WARM_QUESTIONS = (
     "Sở Y tế Đồng Nai được giao những nhiệm vụ gì?",
@@ -40,12 +41,6 @@ WARM_QUESTIONS = (
     "Các tỉnh có giải pháp gì cho tiếp cận dịch vụ (SIPAS)?",
     "Điểm Quản trị môi trường của Đồng Nai năm 2023?",
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _memory_mib(pid: int) -> dict[str, float]:
@@ -67,7 +62,7 @@ def one_run(kb: Path, embedder: str, asks: int, timeout: float) -> dict[str, Any
     """Launch ``planqa serve`` once, time it to the first answer, measure memory and warm latency."""
     from gradio_client import Client
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = {**os.environ, "PLANQA_EMBEDDER": embedder, "HF_HUB_OFFLINE": "1"}
     log = Path(tempfile.mkdtemp(prefix="planqa-bench-serve-")) / "serve.log"
@@ -103,12 +98,7 @@ def one_run(kb: Path, embedder: str, asks: int, timeout: float) -> dict[str, Any
             inside.append(answer["elapsed_ms"])
         after_asks = _memory_mib(proc.pid)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, signal.SIGINT)
     return {
         "server_up_s": round(up or first_s, 2),
         "first_answer_s": round(first_s, 2),

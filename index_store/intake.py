@@ -15,6 +15,7 @@ from typing import Any
 from index_store.sqlite_store import Store
 from ingest.errors import IngestError
 from ingest.limits import Limits
+from ingest.model import ParsedDocument
 
 STATUSES = ("added", "replaced", "unchanged", "failed")
 
@@ -32,7 +33,7 @@ def _named(path: Path, message: str) -> str:
 
 def ingest_file(
     store: Store, path: Path, vocab: Callable[[], Any], *, stored_path: Path | None = None,
-    limits: Limits | None = None,
+    limits: Limits | None = None, on_stored: Callable[[ParsedDocument], Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Ingest one file and describe what happened; never raises for a bad file.
 
@@ -46,6 +47,7 @@ def ingest_file(
         stored_path: the path recorded as the document's identity when it differs from ``path``
             (an upload is read from a staging folder, then kept under its final name).
         limits: reading limits (file size, zip-bomb guard, PDF pages); the ingestion defaults when ``None``.
+        on_stored: called with the parsed document once it is stored (added or replaced).
 
     Returns:
         ``{"file", "source", "status": "added" | "replaced" | "unchanged" | "failed", "doc_id", "doc_number",
@@ -77,4 +79,7 @@ def ingest_file(
         res["error"] = f"{path}: cannot read the file ({err.strerror or err}); check the path and its permissions"
     except Exception as err:  # noqa: BLE001 - one broken file (or parser bug) must not stop the others
         res["error"] = f"{path.name}: unexpected {type(err).__name__} while ingesting: {err}"
+    else:
+        if on_stored is not None:  # outside the try: the document is stored whatever the callback does
+            on_stored(parsed)
     return res

@@ -34,6 +34,23 @@ FIELDS = ("words", "folded")
 HEADER_WEIGHT = 2  # the header is repeated: it names the province, agency and component a row inherits
 
 
+def _sweep_dead_builds(folder: Path) -> None:
+    """Remove ``<folder>.tmp-<pid>`` folders left by a process killed while it saved (its pid is gone).
+
+    A folder whose process still runs, or whose pid now belongs to another process, is left alone.
+    """
+    for tmp in folder.parent.glob(f"{folder.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:  # alive, another user's
+            continue
+
+
 class SparseIndexError(RuntimeError):
     """A saved sparse index is missing, incomplete or unreadable (rebuild it from the store)."""
 
@@ -87,6 +104,7 @@ class SparseIndex:
     def save(self, folder: Path) -> None:
         """Write the index to ``folder`` (replaced as a whole: built beside it, then renamed)."""
         folder = Path(folder)
+        _sweep_dead_builds(folder)
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")  # two processes never share one
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)

@@ -121,6 +121,17 @@ class Score:
     unit: str = ""  # agency in charge when the table names one ("Đơn vị thực hiện/theo dõi")
 
 
+# The field labels a table row's passage text puts before each cell ("Cơ quan chủ trì: Sở Y tế"), one
+# field per line; ``index_store.embedders.embed_text`` leaves them out of the text it embeds.
+ROW_LABELS = {
+    "target": "Chỉ tiêu/kết quả",
+    "tasks": "Nhiệm vụ/giải pháp",
+    "deadline": "Thời gian",
+    "lead": "Cơ quan chủ trì",
+    "coop": "Cơ quan phối hợp",
+}
+
+
 @dataclass(frozen=True)
 class Passage:
     """What retrieval returns and a citation shows: text plus its one-line context header."""

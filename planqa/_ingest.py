@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -14,14 +14,20 @@ from index_store import Store
 from index_store.intake import STATUSES, ingest_file
 from planqa import _render
 
+if TYPE_CHECKING:  # the embedding stack is imported only when an ingest embeds
+    from index_store.embedders import EmbedAhead
 
-def run_ingest(store: Store, paths: Sequence[str], *, as_json: bool) -> list[dict[str, Any]]:
+
+def run_ingest(
+    store: Store, paths: Sequence[str], *, as_json: bool, ahead: EmbedAhead | None = None
+) -> list[dict[str, Any]]:
     """Expand ``paths``, ingest every file into ``store`` and print the results.
 
     Args:
         store: an open, writable store (the caller holds the knowledge-base lock).
         paths: files and folders as typed on the command line.
         as_json: print one JSON object per file and a summary object instead of a table.
+        ahead: given, each stored document's passages start embedding in the background.
 
     Returns:
         One result dict per file (the ``--json`` objects).
@@ -45,7 +51,12 @@ def run_ingest(store: Store, paths: Sequence[str], *, as_json: bool) -> list[dic
         task = progress.add_task("ingesting", total=len(files))
         for path in files:
             progress.update(task, description=path.name)
-            res = ingest_file(store, path, vocab)
+            res = ingest_file(
+                store,
+                path,
+                vocab,
+                on_stored=None if ahead is None else lambda d: ahead.submit_passages(store, d.passages),
+            )
             results.append(res)
             if as_json:
                 print(json.dumps(res, ensure_ascii=False), flush=True)

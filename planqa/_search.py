@@ -22,21 +22,36 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def open_kb(kb: Path, args: argparse.Namespace, *, dense: bool = True) -> Any:
+def embed_ahead(args: argparse.Namespace) -> Any:
+    """An :class:`index_store.embedders.EmbedAhead` over the configured embedder (loaded when first
+    needed), for ``planqa ingest`` to embed passages while it reads the next files; ``None`` with
+    ``--no-embed`` or without an embedder."""
+    if args.no_embed or args.embedder.strip().lower() == "none":
+        return None
+    from index_store.embedders import EmbedAhead, make_embedder
+
+    return EmbedAhead(lambda: make_embedder(args.embedder))
+
+
+def open_kb(kb: Path, args: argparse.Namespace, *, dense: bool = True, embedder: Any = None) -> Any:
     """A :class:`index_store.knowledge_base.KnowledgeBase` configured from the resolved settings.
 
     Args:
         kb: the knowledge-base folder.
         args: parsed arguments carrying ``embedder``, ``vector_index`` and ``chroma_url`` (from the settings).
         dense: False to leave the dense side out whatever ``embedder`` says.
+        embedder: an embedder already loaded (used when ``dense``), instead of loading ``args.embedder``.
 
     Raises:
         Exception: whatever the embedder factory raises for an unusable ``PLANQA_EMBEDDER``.
     """
     from index_store.knowledge_base import KnowledgeBase
 
-    embedder = None
-    if dense and args.embedder.strip().lower() != "none":
+    if not dense:
+        embedder = None
+    elif embedder is not None:
+        _ = embedder.dim  # an embedder loaded on first use (EmbedAhead) loads, or raises, here
+    elif args.embedder.strip().lower() != "none":
         from index_store.embedders import make_embedder
 
         embedder = make_embedder(args.embedder)
@@ -59,14 +74,15 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
-def sync_after_ingest(kb: Path, args: argparse.Namespace) -> int:
-    """Bring the search indexes in step with what was just ingested (embeddings unless ``--no-embed``).
+def sync_after_ingest(kb: Path, args: argparse.Namespace, *, embedder: Any = None) -> int:
+    """Bring the search indexes in step with what was just ingested (embeddings unless ``--no-embed``),
+    with ``embedder`` when one is already loaded (see :func:`embed_ahead`).
 
     Returns:
         0, or 1 when the dense side could not be built (BM25 search still works).
     """
     try:
-        knowledge = open_kb(kb, args, dense=not args.no_embed)
+        knowledge = open_kb(kb, args, dense=not args.no_embed, embedder=embedder)
     except Exception as err:  # noqa: BLE001 - an unusable embedder must not hide the ingest results
         _err(f"embeddings were not computed ({type(err).__name__}: {err}); fix PLANQA_EMBEDDER or use --no-embed")
         knowledge, status = open_kb(kb, args, dense=False), 1

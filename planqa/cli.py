@@ -8,6 +8,7 @@ unreadable), 1 for "ran, but something failed" (a file that could not be ingeste
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from index_store import DB_NAME, SPARSE_FOLDER, KbLock, KbLocked, Store, StoreEr
 from planqa import _render, settings
 from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
-from planqa._search import cmd_search, sync_after_ingest
+from planqa._search import cmd_search, embed_ahead, sync_after_ingest
 
 
 def _err(message: str) -> None:
@@ -51,7 +52,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     """``planqa ingest PATH...``: add, replace or skip each plan file; one bad file never stops the rest;
     then bring the search indexes up to date (embeddings too, unless ``--no-embed``)."""
     kb = Path(args.kb)
-    with KbLock(kb):
+    with KbLock(kb), contextlib.ExitStack() as stack:
         with Store(kb) as store:
             if args.if_empty and (n := store.stats()["documents"]) and not store.outdated():
                 message = f"knowledge base {kb} already has {n} documents"
@@ -61,7 +62,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 else:
                     print(message)
                 return 0
-            results = run_ingest(store, args.paths, as_json=args.json)
+            ahead = embed_ahead(args)  # embeds each stored document's passages while the next is read
+            if ahead is not None:
+                stack.enter_context(ahead)
+            results = run_ingest(store, args.paths, as_json=args.json, ahead=ahead)
         if not results:
             _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
             return 1
@@ -70,7 +74,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         # nothing new and an index on disk: the last run brought the indexes up to date, and a search
         # repairs anything else by itself
         if changed or not (kb / SPARSE_FOLDER).is_dir():
-            index_status = sync_after_ingest(kb, args)  # still under the lock: indexes are written too
+            # still under the lock: indexes are written too
+            index_status = sync_after_ingest(kb, args, embedder=ahead)
     return 1 if any(r["status"] == "failed" for r in results) else index_status
 
 

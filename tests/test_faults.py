@@ -329,6 +329,7 @@ def test_kill_9_during_ingest_loses_nothing_acknowledged(
         check_store(kb)
         assert store_state(kb) == reference.v2
         assert [_search(kb, q) for q in SEARCHES] == reference.searches
+        assert not list(kb.glob("bm25.tmp-*")), f"{point}: the killed process's half-saved BM25 folder is left"
         code, out, _ = _cli("--kb", str(kb), "ask", "--json", "--batch", str(reference.questions))
         assert code == 0 and _answers(out) == reference.answers
     print(f"{point}: killed={killed} acknowledged={len(acknowledged)} stored at the kill={len(after)}")
@@ -686,3 +687,19 @@ def test_second_writer_is_refused_and_the_first_completes(tmp_path: Path) -> Non
     assert [r["status"] for r in run.results] == ["added"] * 6
     check_store(kb)
     assert len(store_state(kb)) == 6
+
+
+def test_a_bm25_save_removes_the_folders_of_killed_saves_only(tmp_path: Path) -> None:
+    from index_store.segment import default_segmenter
+    from index_store.sparse import SparseIndex
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # its pid now belongs to no process
+    dead, alive = tmp_path / f"bm25.tmp-{gone.pid}", tmp_path / f"bm25.tmp-{os.getppid()}"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "manifest.json").write_text("{", encoding="utf-8")  # half-written
+    items = [("p1", "Sở Tài nguyên và Môi trường chủ trì chất lượng nước"), ("p2", "Sở Y tế phối hợp")]
+    SparseIndex.build(items, default_segmenter()).save(tmp_path / "bm25")
+    assert not dead.exists() and alive.exists()  # a save still running elsewhere is not touched
+    assert SparseIndex.load(tmp_path / "bm25", default_segmenter()).ids == ["p1", "p2"]

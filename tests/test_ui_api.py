@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -164,9 +166,81 @@ def test_a_corrupt_upload_over_http_is_reported_and_changes_nothing(writable: Ru
     assert _without_timing(writable.ask(FLAGSHIP)) == before
 
 
-def test_an_upload_over_the_size_limit_is_refused(writable: Running, tmp_path: Path) -> None:
+def test_an_upload_over_the_size_limit_is_refused(
+    writable: Running, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import pipeline
+
+    read: list[str] = []
+    monkeypatch.setattr(pipeline, "file_hash", lambda path, *a, **kw: read.append(str(path)))
+    monkeypatch.setattr(pipeline, "parse_file", lambda path, *a, **kw: read.append(str(path)))
     big = tmp_path / "ke-hoach-lon.txt"
     big.write_text((PLANS / HELD_BACK).read_text(encoding="utf-8") * 120, encoding="utf-8")  # ~1.3 MB > 1 MB
     with pytest.raises(Exception, match="(?i)too large|exceeds|size"):
         writable.client.predict([gradio_client.handle_file(str(big))], api_name="/upload")
+    assert read == []  # refused by the upload route itself: the file never reached the knowledge base
     assert len(writable.service.catalog().documents) == 3
+
+
+def _post_file(url: str, name: str, data: bytes) -> tuple[int, Any]:
+    """Upload ``data`` to Gradio's upload route under ``name`` exactly as given, as a browser would send it."""
+    boundary = uuid.uuid4().hex
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{name}"\r\n\r\n'
+    body = head.encode("utf-8") + data + f"\r\n--{boundary}--\r\n".encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = urllib.request.Request(f"{url}gradio_api/upload", data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8")
+
+
+def _call(url: str, api: str, data: list[Any]) -> tuple[str, Any]:
+    """One call of a named endpoint over plain HTTP: (the last event, "complete" or "error"; its data)."""
+    request = urllib.request.Request(
+        f"{url}gradio_api/call/{api}", data=json.dumps({"data": data}).encode(),
+        headers={"Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        event_id = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api}/{event_id}", timeout=300) as response:
+        stream = response.read().decode("utf-8")
+    events = re.findall(r"^event: (\w+)\ndata: (.*)$", stream, flags=re.M)
+    return events[-1][0], json.loads(events[-1][1])
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+def test_crafted_upload_names_over_http_never_write_outside_the_uploads(writable: Running, tmp_path: Path) -> None:
+    plan = plan_docx(PLANS / HELD_BACK, tmp_path / "plan.docx")
+    kb = writable.service.kb_dir
+    documents, answer = writable.service.catalog().documents, _without_timing(writable.ask(FLAGSHIP))
+    before = _files(tmp_path)  # the knowledge base is tmp_path/kb: "../../x" from its uploads lands here
+    refused = {  # the browser's name → the name Gradio keeps (its last part, separators and controls removed)
+        "..\\..\\evil.docx": "....evil.docx", "../../.evil.docx": ".evil.docx", "/etc/.passwd.txt": ".passwd.txt",
+        "ke-hoach\u202excod.docx": "ke-hoach\\u202excod.docx",  # a right-to-left override: "ke-hoachxcod.docx"
+    }  # fmt: skip
+    for name, kept in refused.items():
+        status, stored = _post_file(writable.url, name, plan.read_bytes())
+        assert status == 200, stored
+        event, out = _call(writable.url, "upload", [[{"path": stored[0], "meta": {"_type": "gradio.FileData"}}]])
+        assert event == "complete", out
+        row = out[0]["data"][0]
+        assert row[:2] == [kept, "Lỗi"] and row[5].startswith(f"{kept}: tên tệp ") and "hãy đổi tên tệp" in row[5]
+    assert _post_file(writable.url, "..", plan.read_bytes()) == (400, '{"detail":"Invalid file name: .."}')
+    for server_file in (plan, kb / "planqa.sqlite3"):  # a client naming a server file instead of uploading one
+        event, _ = _call(writable.url, "upload", [[{"path": str(server_file), "meta": {"_type": "gradio.FileData"}}]])
+        assert event == "error"
+    assert _files(tmp_path) == before
+    assert writable.service.catalog().documents == documents
+    assert _without_timing(writable.ask(FLAGSHIP)) == answer
+
+    status, stored = _post_file(writable.url, "../../evil.docx", plan.read_bytes())  # cut to its last part: kept
+    event, out = _call(writable.url, "upload", [[{"path": stored[0], "meta": {"_type": "gradio.FileData"}}]])
+    assert (status, event, out[0]["data"][0][:2]) == (200, "complete", ["evil.docx", "Đã thêm"])
+    added = _files(tmp_path) - before
+    assert kb / "uploads" / "evil.docx" in added and all(p.is_relative_to(kb) for p in added)
+    assert not (tmp_path / "evil.docx").exists()

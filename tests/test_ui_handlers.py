@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ui_support import FLAGSHIP, HELD_BACK, PLANS, TNMT, build_kb, plan_docx
@@ -178,17 +180,109 @@ def test_a_corrupt_upload_is_reported_and_changes_nothing(writable: PlanqaServic
     assert not list((writable.kb_dir / "uploads").rglob("*.*"))
 
 
-def test_an_upload_over_the_size_limit_is_refused_before_parsing(base_kb: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the ingestion pipeline hashes or parses from now on."""
+    from ingest import pipeline
+
+    seen: list[str] = []
+    for name in ("file_hash", "parse_file"):
+        real = getattr(pipeline, name)
+
+        def spy(path: Path | str, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            seen.append(Path(path).name)
+            return _real(path, *args, **kwargs)
+
+        monkeypatch.setattr(pipeline, name, spy)
+    return seen
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()}
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_parsing(
+    base_kb: Path, tmp_path: Path, reads: list[str]
+) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(base_kb, kb)
     svc = PlanqaService(kb, embedder="none", upload_max_mb=0.01)
     try:
         plan = plan_docx(PLANS / HELD_BACK, tmp_path / "lon.docx")
-        rows, _ = handlers.upload(svc, [str(plan)])
+        small = tmp_path / "nho.txt"
+        small.write_text((PLANS / HELD_BACK).read_text(encoding="utf-8")[:2000], encoding="utf-8")
+        rows, _ = handlers.upload(svc, [str(plan), str(small)])
         assert rows[0][1] == "Lỗi" and rows[0][5].endswith("KB, vượt giới hạn 0.01 MB của một tệp tải lên")
-        assert len(svc.catalog().documents) == 3
+        assert rows[1][1] == "Đã thêm"
+        assert "lon.docx" not in reads and "nho.txt" in reads  # refused on its size alone, never read
+        assert {p.name for p in _files(kb / "uploads")} == {"nho.txt"}
+        assert len(svc.catalog().documents) == 4
     finally:
         svc.close()
+
+
+def test_unsafe_upload_names_are_refused_and_nothing_is_written(
+    writable: PlanqaService, tmp_path: Path, reads: list[str]
+) -> None:
+    plan = plan_docx(PLANS / HELD_BACK, tmp_path / "plan.docx")
+    sources = tmp_path / "uploaded"
+    sources.mkdir()
+    (sources / "sub").mkdir()
+    names = {  # name as given → what the refusal says
+        "..\\..\\evil.docx": "..\\..\\evil.docx: tên tệp chứa dấu phân cách thư mục (/ hoặc \\)",
+        "ke\x1bhoach.docx": "ke\\x1bhoach.docx: tên tệp chứa ký tự điều khiển",
+        "ke\nhoach.txt": "ke\\x0ahoach.txt: tên tệp chứa ký tự điều khiển",
+        "ke-hoach\u202excod.docx": "ke-hoach\\u202excod.docx: tên tệp chứa ký tự điều khiển",  # shown reversed
+        ".evil.docx": ".evil.docx: tên tệp bắt đầu bằng dấu chấm (tệp ẩn)",
+    }
+    files = []
+    for name in names:
+        shutil.copyfile(plan, sources / name)  # real files: each name is possible on Linux
+        files.append(sources / name)
+    undecodable = os.path.join(os.fsencode(sources), b"ke-ho\xe1ch.docx")  # a Windows-1258 name, not UTF-8
+    shutil.copyfile(plan, undecodable)
+    files.append(Path(os.fsdecode(undecodable)))
+    long_name = "ke-hoach-" + "a" * 286 + ".docx"  # 300 characters: no file system keeps it
+    files += [
+        Path("ke\x00hoach.docx"), sources / "sub" / "..", Path(""), sources / long_name, Path("/etc/passwd.txt")
+    ]  # fmt: skip
+    documents, answer = writable.catalog().documents, _without_timing(handlers.api_ask(writable, FLAGSHIP))
+    before = _files(tmp_path)
+
+    rows, summary = handlers.upload(writable, [str(f) for f in files])
+    said = dict(zip([r[0] for r in rows], [r[5] for r in rows], strict=True))
+    assert [r[1] for r in rows] == ["Lỗi"] * len(files), rows
+    for name, start in names.items():
+        assert any(reason.startswith(start) and "hãy đổi tên tệp" in reason for reason in said.values()), name
+    assert said["ke-ho\\udce1ch.docx"].endswith("ký tự không in được; hãy đổi tên tệp rồi tải lên lại")
+    assert said["ke\\x00hoach.docx"].startswith("ke\\x00hoach.docx: tên tệp chứa ký tự điều khiển")
+    assert (
+        said[".."]
+        == "..: tệp tải lên không có tên dùng được; hãy đặt cho tệp một tên như ke-hoach.docx rồi tải lên lại"
+    )
+    assert said["(không tên)"].startswith("(không tên): tệp tải lên không có tên dùng được")
+    shown_long = next(n for n in said if n.startswith("ke-hoach-aaa"))
+    assert len(shown_long) == 80 and shown_long.endswith("aaaaa.docx")
+    assert said[shown_long] == f"{shown_long}: tên tệp dài 300 byte, quá 255 byte; hãy đặt tên ngắn hơn rồi tải lên lại"
+    assert said["passwd.txt"] == "passwd.txt: tệp tải lên không còn trên máy chủ; hãy tải lên lại"
+    assert summary == "Lỗi 11 — tệp lỗi không làm thay đổi kho tài liệu."
+    assert reads == []  # refused on the name, before any byte was read
+    assert _files(tmp_path) == before  # nothing written anywhere: not in the uploads, not beside them
+    assert writable.catalog().documents == documents
+    assert _without_timing(handlers.api_ask(writable, FLAGSHIP)) == answer
+
+
+def test_a_path_with_folders_is_kept_under_its_own_name_in_uploads(writable: PlanqaService, tmp_path: Path) -> None:
+    plan = plan_docx(PLANS / HELD_BACK, tmp_path / "evil.docx")
+    before = _files(tmp_path)
+    through_parent = writable.kb_dir / "uploads" / ".." / ".." / "evil.docx"  # the same file, reached via ..
+    (writable.kb_dir / "uploads").mkdir(exist_ok=True)
+    rows, _ = handlers.upload(writable, [str(through_parent)])
+    assert rows[0][:2] == ["evil.docx", "Đã thêm"]
+    added = _files(tmp_path) - before
+    assert writable.kb_dir / "uploads" / "evil.docx" in added
+    assert all(p.is_relative_to(writable.kb_dir) for p in added)  # index files, and the copy in uploads
+    assert plan.read_bytes() == (writable.kb_dir / "uploads" / "evil.docx").read_bytes()
 
 
 # -- pure pieces ----------------------------------------------------------------------------------------

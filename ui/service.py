@@ -33,6 +33,7 @@ UPLOADS = "uploads"  # uploaded plans are kept in <kb>/uploads/<file name>, thei
 MAX_TURNS = 20  # earlier turns replayed for a follow-up; the last plan depends only on the recent ones
 BEFORE_CHARS, AFTER_CHARS = 400, 700  # surrounding text shown around a cited passage (the box opens at its top)
 SUPPORTED = (".docx", ".pdf", ".txt", ".md")
+MAX_NAME_BYTES = 255  # the longest file name most file systems take (ext4, APFS; NTFS counts 255 UTF-16 units)
 T = TypeVar("T")
 
 
@@ -42,6 +43,35 @@ def _stderr(message: str) -> None:
 
 def _size(n: int) -> str:
     return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def _shown(name: str, limit: int = 80) -> str:
+    """A file name as a message can show it: invisible characters escaped (\\x1b), cut to ``limit`` characters."""
+    out = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+        for ch in name
+    )
+    return out if len(out) <= limit else f"{out[: limit - 12]}…{out[-11:]}"
+
+
+def _name_problem(name: str) -> str | None:
+    """Why an uploaded file cannot be kept as ``<kb>/uploads/<name>`` (a message naming it), or ``None``.
+
+    Gradio already cuts a browser's file name to its last part and strips control characters, but the
+    service is also called directly, and a name is used as a path: it must be one plain file name.
+    """
+    shown = _shown(name) or "(không tên)"
+    if name in ("", ".", ".."):
+        return f"{shown}: tệp tải lên không có tên dùng được; hãy đặt cho tệp một tên như ke-hoach.docx rồi tải lên lại"
+    if "/" in name or "\\" in name:
+        return f"{shown}: tên tệp chứa dấu phân cách thư mục (/ hoặc \\); hãy đổi tên tệp, bỏ dấu đó, rồi tải lên lại"
+    if any(unicodedata.category(ch)[0] == "C" for ch in name):  # NUL, control, bidi override, undecodable bytes
+        return f"{shown}: tên tệp chứa ký tự điều khiển hoặc ký tự không in được; hãy đổi tên tệp rồi tải lên lại"
+    if name.startswith("."):
+        return f"{shown}: tên tệp bắt đầu bằng dấu chấm (tệp ẩn); hãy đổi tên tệp rồi tải lên lại"
+    if (size := len(name.encode("utf-8"))) > MAX_NAME_BYTES:
+        return f"{shown}: tên tệp dài {size} byte, quá {MAX_NAME_BYTES} byte; hãy đặt tên ngắn hơn rồi tải lên lại"
+    return None
 
 
 @dataclass(frozen=True)
@@ -200,10 +230,11 @@ class PlanqaService:
     ) -> list[dict[str, Any]]:
         """Add uploaded plan files; each gets a result (added, replaced, unchanged or failed with a reason).
 
-        A file is checked for its extension and size, copied into a staging folder under the knowledge
-        base, parsed with the ingestion limits and stored in one transaction; only then is it kept as
-        ``<kb>/uploads/<name>``. A file that fails leaves the knowledge base as it was. The search
-        indexes are brought up to date before the call returns.
+        A file is checked for its name (one plain file name: no folder part, no control character, not
+        hidden, at most 255 bytes), its extension and its size, before anything is copied or parsed; then
+        copied into a staging folder under the knowledge base, parsed with the ingestion limits and stored
+        in one transaction; only then is it kept as ``<kb>/uploads/<name>``. A file that fails leaves the
+        knowledge base as it was. The search indexes are brought up to date before the call returns.
 
         Args:
             files: paths of the uploaded files (their names are the names users gave them).
@@ -223,7 +254,7 @@ class PlanqaService:
         results = []
         with KbLock(self.kb_dir):
             for n, path in enumerate(files):
-                progress(n / (len(files) + 1), f"Đang đọc {path.name}")
+                progress(n / (len(files) + 1), f"Đang đọc {_shown(path.name)}")
                 results.append(self._ingest_upload(path, ingest_file))
             if any(r["status"] in ("added", "replaced") for r in results):
                 progress(len(files) / (len(files) + 1), "Đang cập nhật chỉ mục tìm kiếm")
@@ -236,7 +267,8 @@ class PlanqaService:
         name = unicodedata.normalize("NFC", src.name)
         refused = self._refuse(src, name)
         if refused:
-            return {"file": name, "source": name, "status": "failed", "error": refused}
+            shown = name if _name_problem(name) is None else _shown(name) or "(không tên)"
+            return {"file": shown, "source": shown, "status": "failed", "error": refused}
         staging = self.kb_dir / UPLOADS / ".incoming" / uuid.uuid4().hex
         final = self.kb_dir / UPLOADS / name
         try:
@@ -257,6 +289,10 @@ class PlanqaService:
         return {**res, "file": name}
 
     def _refuse(self, src: Path, name: str) -> str | None:
+        """Why ``src`` is refused before anything is copied or parsed: its name, format or size; else ``None``."""
+        unsafe = _name_problem(name)
+        if unsafe:
+            return unsafe
         if Path(name).suffix.lower() not in SUPPORTED:
             return f"{name}: định dạng không được hỗ trợ; hãy lưu thành .docx, .pdf, .txt hoặc .md"
         if not src.is_file():

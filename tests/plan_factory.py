@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from ingest.model import Assignment, Document, ParsedDocument, Passage, Score, stable_id
 
 DN_TEXT = (
@@ -88,3 +90,19 @@ class FakeVocab:
 
     def find_provinces(self, text: str) -> tuple[str, ...]:
         return ("Đồng Nai",) if "nai" in text.lower() else ()
+
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"  # the five combining tone marks of Vietnamese
+
+
+def cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese Windows writes it: base letters precomposed, tone marks combining."""
+    out = []
+    for ch in text:
+        try:
+            out.append(ch.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONES))
+            out.append((base + "".join(c for c in parts if c in TONES)).encode("cp1258"))
+    return b"".join(out)

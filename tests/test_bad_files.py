@@ -19,6 +19,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from plan_factory import cp1258
 
 from index_store import Store
 from ingest.errors import CorruptDocument, TooLarge
@@ -30,7 +31,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "data" / "plans"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 needs_font = pytest.mark.skipif(not FONT.exists(), reason=f"{FONT} missing: fpdf2 needs a Unicode TTF for Vietnamese")
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
 
 
 def _plan_paragraph() -> str:
@@ -42,19 +42,6 @@ def _plan_paragraph() -> str:
     raise AssertionError("no bundled plan has a paragraph about số hóa")
 
 
-def _cp1258(text: str) -> bytes:
-    """Windows-1258 as Vietnamese Windows writes it: base letters precomposed, tone marks combining."""
-    out = []
-    for ch in text:
-        try:
-            out.append(ch.encode("cp1258"))
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", ch)
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
-            out.append((base + "".join(c for c in parts if c in _TONES)).encode("cp1258"))
-    return b"".join(out)
-
-
 def _encodings(text: str) -> dict[str, bytes]:
     """The same paragraph seven ways: file name → bytes."""
     legacy = text.replace("hóa", "hoá").replace("Hóa", "Hoá")
@@ -64,7 +51,7 @@ def _encodings(text: str) -> dict[str, bytes]:
         "utf8-bom.txt": b"\xef\xbb\xbf" + text.encode("utf-8"),
         "utf16-le-bom.txt": b"\xff\xfe" + text.encode("utf-16-le"),  # what Windows Notepad calls "Unicode"
         "utf16-be.txt": text.encode("utf-16-be"),  # no BOM: found by where the NUL bytes sit
-        "windows-1258.txt": _cp1258(text),
+        "windows-1258.txt": cp1258(text),
         "nfd.txt": unicodedata.normalize("NFD", text).encode("utf-8"),
         "legacy-tones.txt": legacy.encode("utf-8"),
     }

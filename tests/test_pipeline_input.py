@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from plan_factory import cp1258
 
 from ingest.errors import CorruptDocument, EmptyDocument, ScannedPdf, TooLarge, UnsupportedFormat
 from ingest.pipeline import parse_file
@@ -25,22 +26,6 @@ def _tam_duong_text() -> str:
         if "Tam Đường, ngày" in text:
             return text
     raise AssertionError("the Tam Đường plan is not bundled")
-
-
-_TONES = "\u0300\u0301\u0303\u0309\u0323"
-
-
-def _cp1258(text: str) -> bytes:
-    """Windows-1258 as Vietnamese Windows writes it: base letters precomposed, tone marks combining."""
-    out = []
-    for ch in text:
-        try:
-            out.append(ch.encode("cp1258"))
-        except UnicodeEncodeError:
-            parts = unicodedata.normalize("NFD", ch)
-            base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
-            out.append((base + "".join(c for c in parts if c in _TONES)).encode("cp1258"))
-    return b"".join(out)
 
 
 def _key(parsed):
@@ -59,7 +44,7 @@ def test_encodings_and_forms_give_the_same_records(tmp_path, variant):
     reference.write_text(text, encoding="utf-8")
     other = tmp_path / f"plan-{variant}.txt"
     if variant == "cp1258":
-        other.write_bytes(_cp1258(text))
+        other.write_bytes(cp1258(text))
     elif variant == "nfd":
         other.write_text(unicodedata.normalize("NFD", text), encoding="utf-8")
     elif variant == "utf-16":

@@ -5,12 +5,6 @@ Small random unit vectors from a seeded generator stand in for embeddings; numpy
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from eval._bench import chroma_binary, free_port
+from eval._bench import chroma_server as bench_chroma_server
 from index_store.protocols import VectorIndex
 from index_store.vec_chroma import ChromaIndex
 from index_store.vec_faiss import FaissIndex
@@ -43,47 +39,15 @@ def brute(query: np.ndarray, k: int) -> list[str]:
 # -- a real Chroma server ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``chroma run`` on 127.0.0.1 at a free port; ready when ``/api/v2/heartbeat`` answers."""
-    exe = Path(sys.executable).with_name("chroma")
-    binary = str(exe) if exe.exists() else shutil.which("chroma")
-    if binary is None:
-        pytest.skip("the chroma binary is not installed")
-    folder, port = tmp_path_factory.mktemp("chroma-server"), _free_port()
-    log = (folder / "server.log").open("wb")
-    cmd = [binary, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    """``chroma run`` on 127.0.0.1 at a free port (the benchmarks' own), ready when its heartbeat answers."""
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}: {(folder / 'server.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("chroma run did not answer /api/v2/heartbeat within 60 s")
-            time.sleep(0.2)
+        chroma_binary()
+    except FileNotFoundError as err:
+        pytest.skip(str(err))
+    with bench_chroma_server(tmp_path_factory.mktemp("chroma-server") / "data") as (url, _pid):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
 
 
 BACKENDS = ["faiss", "chroma", pytest.param("chroma-http", marks=pytest.mark.integration)]
@@ -288,7 +252,7 @@ def test_open_vector_index_over_http(chroma_server: str, tmp_path: Path) -> None
 
 def test_unreachable_server_is_a_vector_index_error() -> None:
     with pytest.raises(VectorIndexError, match="127.0.0.1"):
-        ChromaIndex.http(f"http://127.0.0.1:{_free_port()}")
+        ChromaIndex.http(f"http://127.0.0.1:{free_port()}")
     with pytest.raises(ValueError, match="Chroma server URL"):
         ChromaIndex.http("ftp://example.org/chroma")
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,28 @@ def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float 
         proc.wait(timeout=timeout)
 
 
+def wait_until_served(
+    proc: subprocess.Popen[Any], url: str, timeout: float, what: str, detail: Callable[[], str] = str
+) -> None:
+    """Return once ``url`` answers (a 2xx status) while the server process ``proc`` starts.
+
+    Raises:
+        RuntimeError: ``proc`` exited first, or ``url`` did not answer within ``timeout`` seconds; the
+            message names ``what`` and ends with ``detail()`` (where its log is, or the log's end).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}{detail()}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # an error status raises HTTPError, an OSError
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s{detail()}") from None
+            time.sleep(0.2)
+
+
 def chroma_binary() -> str:
     """The ``chroma`` executable next to this Python (the venv's), else on PATH.
 
@@ -148,19 +170,7 @@ def chroma_server(data: Path, timeout: float = 60.0) -> Iterator[tuple[str, int]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "0"})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {proc.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"chroma run did not answer /api/v2/heartbeat within {timeout:.0f} s")
-            time.sleep(0.2)
+        wait_until_served(proc, f"{url}/api/v2/heartbeat", timeout, "chroma run", lambda: f"; see {log.name}")
         yield url, proc.pid
     finally:
         stop(proc, timeout=15)

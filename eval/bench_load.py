@@ -30,14 +30,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval._bench import DEFAULT_QUESTIONS, free_port, ms_summary, proc_memory_mib, stop
+from eval._bench import DEFAULT_QUESTIONS, free_port, ms_summary, proc_memory_mib, stop, wait_until_served
 from eval.metrics import load_questions
 
 SAMPLES = 5  # errors and mismatches shown in the report, the first ones seen
@@ -105,17 +104,8 @@ def served(kb: Path, embedder: str, *, timeout: float = 600.0) -> Iterator[Serve
         return log.read_text(encoding="utf-8", errors="replace")[-2000:]
 
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"planqa serve exited with {proc.returncode}:\n{tail()}")
-            try:
-                urllib.request.urlopen(url, timeout=2).close()  # the page is served once the KB is open
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"planqa serve did not answer within {timeout:.0f} s:\n{tail()}") from None
-                time.sleep(0.2)
+        # the page is served once the knowledge base is open
+        wait_until_served(proc, url, timeout, "planqa serve", lambda: f":\n{tail()}")
         yield Server(url, proc.pid, log)
     finally:
         stop(proc, signal.SIGINT)

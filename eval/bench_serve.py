@@ -28,11 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from eval._bench import free_port, stop
+from eval._bench import free_port, proc_memory_mib, stop, wait_until_served
+from eval.metrics import percentile
 
 FLAGSHIP = "which agency handles PAPI Quản trị môi trường in Đồng Nai"
 WARM_QUESTIONS = (
@@ -43,19 +43,8 @@ WARM_QUESTIONS = (
 )
 
 
-def _memory_mib(pid: int) -> dict[str, float]:
-    """VmRSS and VmHWM (peak) of a process, in MiB (Linux /proc)."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = round(int(value.split()[0]) / 1024, 1)
-    return fields
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+def _rounded(ms: float | None) -> float | None:
+    return None if ms is None else round(ms, 1)
 
 
 def one_run(kb: Path, embedder: str, asks: int, timeout: float) -> dict[str, Any]:
@@ -64,7 +53,7 @@ def one_run(kb: Path, embedder: str, asks: int, timeout: float) -> dict[str, Any
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "PLANQA_EMBEDDER": embedder, "HF_HUB_OFFLINE": "1"}
+    env = {**os.environ, "PLANQA_EMBEDDER": embedder, "PLANQA_AUTH": "", "HF_HUB_OFFLINE": "1"}
     log = Path(tempfile.mkdtemp(prefix="planqa-bench-serve-")) / "serve.log"
     start = time.perf_counter()
     with open(log, "wb") as out:
@@ -73,41 +62,31 @@ def one_run(kb: Path, embedder: str, asks: int, timeout: float) -> dict[str, Any
             stdout=out, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
     try:
-        up = None
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"planqa serve exited with {proc.returncode}; see {log}")
-            if time.perf_counter() - start > timeout:
-                raise SystemExit(f"no answer after {timeout:.0f} s; see {log}")
-            try:
-                urllib.request.urlopen(url, timeout=2).close()
-                up = up or time.perf_counter() - start
-                client = Client(url, verbose=False)
-                first = client.predict(FLAGSHIP, [], {}, api_name="/ask")
-                break
-            except Exception:  # noqa: BLE001 - not listening yet
-                time.sleep(0.2)
+        wait_until_served(proc, url, timeout, "planqa serve", lambda: f"; see {log}")
+        up = time.perf_counter() - start
+        client = Client(url, verbose=False)
+        first = client.predict(FLAGSHIP, [], {}, api_name="/ask")
         first_s = time.perf_counter() - start
         assert first["agencies"], f"the flagship question found no agency: {first['answer'][:200]}"
-        after_first = _memory_mib(proc.pid)
+        after_first = proc_memory_mib(proc.pid)
         round_trips, inside = [], []
         for n in range(asks):
             t = time.perf_counter()
             answer = client.predict(WARM_QUESTIONS[n % len(WARM_QUESTIONS)], [], {}, api_name="/ask")
             round_trips.append((time.perf_counter() - t) * 1000)
             inside.append(answer["elapsed_ms"])
-        after_asks = _memory_mib(proc.pid)
+        after_asks = proc_memory_mib(proc.pid)
     finally:
         stop(proc, signal.SIGINT)
     return {
-        "server_up_s": round(up or first_s, 2),
+        "server_up_s": round(up, 2),
         "first_answer_s": round(first_s, 2),
-        "rss_after_first_mib": after_first["VmRSS"],
-        "rss_after_asks_mib": after_asks["VmRSS"],
-        "peak_rss_mib": after_asks["VmHWM"],
-        "http_ms_p50": round(_percentile(round_trips, 0.5), 1) if round_trips else None,
-        "http_ms_p95": round(_percentile(round_trips, 0.95), 1) if round_trips else None,
-        "inside_ms_p50": round(_percentile(inside, 0.5), 1) if inside else None,
+        "rss_after_first_mib": after_first["rss"],
+        "rss_after_asks_mib": after_asks["rss"],
+        "peak_rss_mib": after_asks["peak"],
+        "http_ms_p50": _rounded(percentile(round_trips, 0.5)),
+        "http_ms_p95": _rounded(percentile(round_trips, 0.95)),
+        "inside_ms_p50": _rounded(percentile(inside, 0.5)),
     }
 
 
@@ -137,7 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.kb / "planqa.sqlite3").is_file():
         parser.error(f"{args.kb} is not a knowledge base; build it with `planqa --kb {args.kb} ingest data/plans`")
-    summary = bench(args.kb, args.embedder, args.runs, args.asks, args.timeout)
+    try:
+        summary = bench(args.kb, args.embedder, args.runs, args.asks, args.timeout)
+    except RuntimeError as exc:  # the server exited or never answered
+        parser.exit(1, f"{exc}\n")
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
         return 0

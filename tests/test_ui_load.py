@@ -16,6 +16,7 @@ from ui_support import build_kb
 
 from eval._bench import DEFAULT_QUESTIONS
 from eval.bench_load import comparable, differing_fields, load, load_asks, reference_answers, served
+from eval.bench_serve import bench as bench_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 pytest.importorskip("gradio_client")
@@ -53,3 +54,20 @@ def test_eight_clients_get_the_single_client_answers_without_errors(tmp_path: Pa
     assert report["requests"] == report["latency_ms"]["n"] >= CLIENTS
     assert check["errors"] == 0 and check["mismatches"] == check["requests"] >= 2
     assert check["mismatch_samples"][0] == {"id": asks[0].id, "fields": ["found"]}
+
+
+def test_the_serve_benchmark_times_a_launch_to_its_first_answer(tmp_path: Path) -> None:
+    kb = build_kb(tmp_path / "kb", held_back=None)
+    figures = bench_serve(kb, "none", runs=1, asks=3, timeout=300)
+    print(json.dumps(figures, ensure_ascii=False))
+    assert 0 < figures["server_up_s"] <= figures["first_answer_s"]
+    assert 0 < figures["rss_after_first_mib"] <= figures["peak_rss_mib"]
+    assert figures["http_ms_p50"] > figures["inside_ms_p50"] > 0  # a round trip holds the time inside
+    assert len(figures["http_ms_p95_all"]) == 1
+
+
+def test_a_server_that_exits_at_start_is_reported_with_its_log(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "planqa.sqlite3").write_bytes(b"this is not a SQLite file" * 50)
+    with pytest.raises(RuntimeError, match=r"planqa serve exited with [1-9].*serve\.log"):
+        bench_serve(tmp_path / "kb", "none", runs=1, asks=1, timeout=120)

@@ -42,8 +42,8 @@ from ingest.vocab import load_vocabulary
 vocab = load_vocabulary(); mark("vocabulary")
 from index_store.segment import default_segmenter
 default_segmenter(); mark("segmenter (underthesea)")
-from index_store.embedders import make_embedder
-embedder = None if embedder_spec == "none" else make_embedder(embedder_spec); mark("embedder")
+from index_store.embedders import embedder_for
+embedder = embedder_for(embedder_spec); mark("embedder")
 k = KnowledgeBase(kb, embedder=embedder, vector_kind=vector_index, vocab=vocab)
 mark("KnowledgeBase()")
 k.sync(); mark("sync (store, BM25, vector index)")

@@ -27,7 +27,7 @@ MODES = ("sparse", "dense", "fused")
 
 
 def _open_kb(kb_dir: Path, plans: Path | None, embedder_spec: str, vector_kind: str) -> Any:
-    from index_store.embedders import make_embedder
+    from index_store.embedders import embedder_for
     from index_store.knowledge_base import KnowledgeBase
     from planqa.cli import main as planqa_main
 
@@ -35,7 +35,7 @@ def _open_kb(kb_dir: Path, plans: Path | None, embedder_spec: str, vector_kind: 
         code = planqa_main(["--kb", str(kb_dir), "ingest", "--json", "--no-embed", str(plans)])
         if code not in (0, 1):
             raise SystemExit(f"ingest of {plans} failed with exit code {code}")
-    embedder = None if embedder_spec == "none" else make_embedder(embedder_spec)
+    embedder = embedder_for(embedder_spec)
     kb = KnowledgeBase(kb_dir, embedder=embedder, vector_kind=vector_kind)
     kb.sync()
     return kb

@@ -77,7 +77,7 @@ def evaluate(
 
 def main(argv: list[str] | None = None) -> int:
     """Print R@1/R@10/MRR@10 per mode."""
-    from index_store.embedders import make_embedder
+    from index_store.embedders import embedder_for, wants_embedder
     from index_store.knowledge_base import KnowledgeBase
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -91,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     corpus = _read_jsonl(args.data / "corpus.jsonl")
     queries = _read_jsonl(args.data / "queries.jsonl")
     qrels = {r["query-id"]: r["corpus-id"] for r in _read_jsonl(args.data / "qrels.test.jsonl")}
-    modes = ["sparse"] if args.embedder == "none" else ["sparse", "dense", "fused"]
+    modes = ["sparse", "dense", "fused"] if wants_embedder(args.embedder) else ["sparse"]
     with tempfile.TemporaryDirectory(prefix="planqa-xquad-") as tmp:
         mapping = build_store(Path(tmp), corpus)
-        embedder = None if args.embedder == "none" else make_embedder(args.embedder)
+        embedder = embedder_for(args.embedder)
         kb = KnowledgeBase(Path(tmp), embedder=embedder, vector_kind=args.vector_index)
         try:
             kb.sync()

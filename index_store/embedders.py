@@ -49,6 +49,20 @@ def make_embedder(spec: str) -> Embedder:
     raise ValueError(f"embedder must be one of {', '.join(CHOICES)}; got {spec!r}")
 
 
+def wants_embedder(spec: str) -> bool:
+    """False for a ``PLANQA_EMBEDDER`` of "none" or nothing, in any case and spacing (BM25 only)."""
+    return str(spec).strip().lower() not in ("", "none")
+
+
+def embedder_for(spec: str) -> Embedder | None:
+    """The embedder a ``PLANQA_EMBEDDER`` value names, loaded; ``None`` for "none" (BM25 only).
+
+    Raises:
+        ValueError, ImportError, FileNotFoundError: as :func:`make_embedder`.
+    """
+    return make_embedder(spec) if wants_embedder(spec) else None
+
+
 MAX_CHARS = 1500
 # What :func:`embed_text` builds, recorded in every vector index's manifest: change it whenever the
 # recipe changes, so an index built from other texts is rebuilt. (The embedding cache needs no such

@@ -23,7 +23,7 @@ from index_store import DB_NAME
 def open_assistant(args: argparse.Namespace) -> Iterator[Any]:
     """An Assistant over ``args.kb`` with the configured embedder and vector index; closed on exit."""
     from assistant.assistant import Assistant
-    from index_store.embedders import make_embedder
+    from index_store.embedders import embedder_for
     from index_store.knowledge_base import KnowledgeBase
     from ingest.vocab import load_vocabulary
 
@@ -32,7 +32,7 @@ def open_assistant(args: argparse.Namespace) -> Iterator[Any]:
         raise FileNotFoundError(
             f"the knowledge base {kb_dir} has no documents yet; add some with `planqa --kb {kb_dir} ingest PATH`"
         )
-    embedder = None if args.embedder in ("", "none") else make_embedder(args.embedder)
+    embedder = embedder_for(args.embedder)
     vocab = load_vocabulary()
     kb = KnowledgeBase(
         kb_dir, embedder=embedder, vector_kind=args.vector_index, chroma_url=args.chroma_url or None, vocab=vocab

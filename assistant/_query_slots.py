@@ -20,7 +20,8 @@ from ingest.vocab_load import read_toml
 _QUOTED_RE = re.compile(
     r"(?<!\w)(?:'([^'\n]{3,150})'|\"([^\"\n]{3,150})\"|“([^”\n]{3,150})”|‘([^’\n]{3,150})’|«([^»\n]{3,150})»)"
 )
-_YEAR_RE = re.compile(r"(?<![\d/.,-])(20\d\d)(?![\d/]|\.\d)")
+_YEAR_RE = re.compile(r"(?<![\d/.,-])(20[0-3]\d)(?![\d/]|\.\d)")  # plans speak of 2000–2039
+_PLAUSIBLE_YEARS = range(2000, 2036)  # "kế hoạch 2039" is a plan's number, "kế hoạch 2025" a year
 _DOC_RE = re.compile(r"(?<![\d/])(\d{1,5})/(?:(?:19|20)\d\d/)?([A-ZĐ]{1,6}(?:-[A-ZĐa-z0-9]{1,10})*)")
 _BARE_DOC_RE = re.compile(r"\b(?:kh|ke hoach|plan)\s+(?:so\s+|no\s+)?(\d{1,5})\b")
 _LEVEL_WORDS = frozenset({"huyen", "quan", "thi", "thanh", "tp", "tx"})
@@ -218,7 +219,8 @@ def detect(
     assigned = [m for m in mentions if _ASSIGN_RE.search(fold(text[max(0, m.start - 12) : m.start]))]
     agencies = tuple(dict.fromkeys(m.canonical for m in assigned + mentions))
     spans += [(m.start, m.end) for m in mentions]
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(text)))
+    doc = _doc(vocab, text)
+    years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(text) if y != doc and int(y) in _PLAUSIBLE_YEARS))
     return Slots(
         provinces,
         candidates,
@@ -230,7 +232,7 @@ def detect(
         quoted,
         agencies,
         years,
-        _doc(vocab, text),
+        doc,
         tuple(spans),
     )
 
@@ -241,6 +243,6 @@ def _doc(vocab: Vocabulary, text: str) -> str | None:
         if m.group(2).split("-")[0] == "KH":
             return f"{m.group(1)}/{m.group(2)}"
     for m in _BARE_DOC_RE.finditer(" ".join(w.key for w in words(text))):
-        if not re.fullmatch(r"(?:19|20)\d\d", m.group(1)):
+        if not re.fullmatch(r"(?:19|20)\d\d", m.group(1)) or int(m.group(1)) not in _PLAUSIBLE_YEARS:
             return m.group(1)
     return None

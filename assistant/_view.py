@@ -28,6 +28,7 @@ class KbView:
     signature: tuple[Any, ...] = ()
     # a record stated in a paragraph group cut into several passages: all of them, in document order
     record_chunks: dict[str, list[Passage]] = field(default_factory=dict)
+    memo: dict[Any, Any] = field(default_factory=dict)  # per-view caches (folded document texts, …)
 
     @classmethod
     def load(cls, store: Any) -> KbView:
@@ -49,6 +50,31 @@ class KbView:
     def load_signature(store: Any) -> tuple[Any, ...]:
         """What changes when the knowledge base changes (see ``Store.version``)."""
         return tuple(store.version())
+
+    def doc_passages(self, doc_id: str) -> list[Passage]:
+        """The passages of one document, in document order."""
+        by_doc = self.memo.get("by_doc")
+        if by_doc is None:
+            by_doc = {}
+            for p in self.passages.values():
+                by_doc.setdefault(p.doc_id, []).append(p)
+            for ps in by_doc.values():
+                ps.sort(key=lambda p: (p.span, p.location))
+            self.memo["by_doc"] = by_doc
+        return list(by_doc.get(doc_id, ()))
+
+    def doc_text(self, doc_id: str) -> str:
+        """The folded text of a document's passages (headers included), with spaces around, cached."""
+        key = ("text", doc_id)
+        if key not in self.memo:
+            body = " ".join(f"{p.header} {p.text}" for p in self.doc_passages(doc_id))
+            self.memo[key] = " " + " ".join(re.findall(r"\w+", fold(body))) + " "
+        return str(self.memo[key])
+
+    def doc_mentions(self, doc_id: str, name: str) -> bool:
+        """Whether a document's text names ``name`` (a province, an agency), case- and accent-insensitively."""
+        words = " ".join(re.findall(r"\w+", fold(name)))
+        return bool(words) and f" {words} " in self.doc_text(doc_id)
 
     def docs_in(self, province: str | None) -> list[Document]:
         """Documents of a province (all when None)."""

@@ -11,14 +11,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from assistant import compose
 from assistant._view import Cites, KbView
 from assistant.answer import Answer
-from assistant.conversation import Conversation
+from assistant.conversation import Conversation, Turn
+from assistant.evidence import mentions_year_figure, terms
 from assistant.query import QueryPlan, understand
+from assistant.scope import Scope, facets_of, scope_for
 from index_store.protocols import Filters, Hit
 from index_store.retriever import rrf
 from ingest.textnorm import fold
@@ -85,88 +86,117 @@ class Assistant:
         view = self.view()
         plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
         plan = _with_ui_filters(plan, filters)
-        # an elliptic follow-up is searched with the turns it follows as context ("Còn cấp huyện?": the
-        # question with the index, province and component the conversation named, fused with the whole
-        # conversation); one that states its own topic is searched as it is, with the inherited filters
-        search = self.search
-        elliptic = len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
-        if conversation is not None and previous is not None and plan.inherited and elliptic:
-            earlier = conversation.turns[-_CONTEXT_TURNS:]
-            search = _grounded(
-                partial(self.search, context=tuple(t.question for t in earlier)), earlier[-1].cited, view
-            )
+        earlier = conversation.turns[-_CONTEXT_TURNS:] if conversation is not None and previous is not None else []
+        elliptic = bool(earlier) and bool(plan.inherited) and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
         if conversation is not None:
             conversation.record(question, plan)
-        answer = self._answer(plan, filters, view, search)
+        answer = self._answer(plan, filters, view, earlier if elliptic else [])
         if conversation is not None:
             conversation.cite([c.passage_id for c in answer.citations])
         return _timed(answer, start, qid)
 
-    def _answer(self, plan: QueryPlan, ui: Filters | None, view: KbView, search: compose.Search) -> Answer:
+    def _answer(self, plan: QueryPlan, ui: Filters | None, view: KbView, earlier: Sequence[Turn]) -> Answer:
         lang = getattr(plan, "language", "vi")
-        cites = Cites(view)
-        flt = Filters(
-            province=plan.province, plan_index=plan.plan_index, doc=plan.doc_number,
-            agency=ui.agency if ui else None, component=ui.component if ui else None,
+        scope = scope_for(plan, view)
+        ctx = compose.Ctx(
+            plan, view, self.vocab, scope, self._retriever(plan, ui, scope, view, earlier), Cites(view), lang,
+            tuple(t for turn in earlier for t in terms(turn.plan.keywords)),
+            extra_weight=1.0 if len(terms(plan.keywords)) <= 2 else 0.5,
         )  # fmt: skip
-        draft = self._coverage(plan, view, lang)
-        if draft is None:
-            if plan.intent == "agency_lookup":
-                draft = compose.agency_lookup(plan, view, search, cites, lang, flt)
-            elif plan.intent == "unit_tasks" and plan.agency:
-                draft = compose.unit_tasks(plan, view, search, cites, lang, flt)
-            elif plan.intent == "precedent":
-                draft = compose.precedent(plan, view, search, cites, lang, Filters(plan_index=plan.plan_index))
-            elif plan.intent == "fact" and plan.fact_kind in ("score", "target", "rank"):
-                draft = compose.score_fact(plan, view, cites, lang, search, flt) or compose.passages_answer(
-                    plan, view, search, cites, lang, flt
-                )
-            else:
-                draft = compose.passages_answer(plan, view, search, cites, lang, flt)
+        reason = self._unsupported(ctx)
+        draft = compose.not_found(ctx, reason) if reason is not None else compose.compose(ctx)
         return Answer(
             plan.question, draft.text, draft.found, plan.intent, _filters(plan), draft.agencies,
-            cites.as_tuple() if draft.found else (),
+            ctx.cites.as_tuple() if draft.found else (),
         )  # fmt: skip
 
-    def _coverage(self, plan: QueryPlan, view: KbView, lang: str) -> compose.Draft | None:
-        """Say "not found" early when the knowledge base holds nothing for the province, index or year."""
+    def _retriever(
+        self, plan: QueryPlan, ui: Filters | None, scope: Scope, view: KbView, earlier: Sequence[Turn]
+    ) -> Callable[[str, int], list[Hit]]:
+        """``retrieve(query, k)``: hybrid search within the user's filters and the question's scope,
+        preferring what the question names. An elliptic follow-up ("Còn cấp huyện?", "Hạn khi nào?") is
+        searched twice and fused: the question with the names the conversation gave (index, province,
+        agency, component), and the conversation as one query; the passages the previous answer cited
+        are fused in as a third ranking."""
+        base = ui or Filters()
+        flt = replace(base, docs=scope.docs) if scope.docs is not None else base
+        prefer = facets_of(plan, self.vocab)
+
+        def plain(query: str, k: int) -> list[Hit]:
+            return list(self.search(query, k=k, filters=None if flt.is_empty() else flt, prefer=prefer))
+
+        if not earlier:
+            return plain
+
+        names = [plan.plan_index, plan.province, plan.agency, (plan.component or "").replace(" › ", " ")]
+        inherited = [n for slot, n in zip(("plan_index", "province", "agency", "component"), names, strict=True)
+                     if n and slot in plan.inherited]  # fmt: skip
+        previous = [pid for pid in earlier[-1].cited if pid in view.passages]
+
+        def follow_up(query: str, k: int) -> list[Hit]:
+            focused = plain(" ".join([query, *inherited]), 2 * k)
+            broad = plain(" ".join([*(t.question for t in earlier), query]), 2 * k)
+            hits = {h.passage.passage_id: h for h in broad} | {h.passage.passage_id: h for h in focused}
+            rankings = {"focused": [h.passage.passage_id for h in focused], "broad": [h.passage.passage_id for h in broad]}
+            if previous:
+                rankings["previous"] = previous
+            out = []
+            for pid, score, ranks in rrf(rankings)[:k]:
+                hit = hits.get(pid)
+                out.append(Hit(hit.passage if hit else view.passages[pid], score, ranks))
+            return out
+
+        return follow_up
+
+    def _unsupported(self, ctx: compose.Ctx) -> str | None:
+        """Why no passage in scope can support the question, or ``None`` when some may.
+
+        Said from the evidence, never from metadata alone: no document of the province (nor one whose
+        text names it), no plan in scope that mentions the index (by any of its names), no figure stated
+        for the year asked, only district plans for a question about the province's own figure.
+        """
+        plan, view, scope = ctx.plan, ctx.view, ctx.scope
         if not view.documents:
-            return compose.not_found(plan, view, lang, "kho tài liệu trống" if lang == "vi" else "no plans loaded")
-        if plan.province and not view.docs_in(plan.province):
-            return compose.not_found(plan, view, lang, f"không có kế hoạch nào của {plan.province}")
-        docs = view.docs_in(plan.province)
-        if (
-            plan.plan_index
-            and not any(plan.plan_index in d.indices for d in docs)
-            and not any(r.get("plan_index") == plan.plan_index for r in compose.in_scope(view, plan))
-        ):
+            return "kho tài liệu trống" if ctx.lang == "vi" else "no plans loaded"
+        if scope.missing:
+            return scope.missing
+        known = [d for d in scope.known if d in view.documents] or list(scope.docs or view.documents)
+        if plan.plan_index and plan.plan_indices and not any(self._covers(view, d, plan.plan_index) for d in known):
             where = f" của {plan.province}" if plan.province else ""
-            return compose.not_found(plan, view, lang, f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}")
+            return f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}"
         figure = plan.fact_kind in ("score", "target", "rank")
-        if plan.intent == "fact" and figure and plan.year and not compose.mentions_year(view, plan, plan.year):
-            return compose.not_found(plan, view, lang, f"không có số liệu năm {plan.year}")
+        if plan.intent == "fact" and figure and plan.year and not self._states_year(view, known, plan):
+            return f"không có số liệu năm {plan.year}"
         asks_province = "tinh " + fold(plan.province or "-") in fold(plan.question)
+        docs = [view.documents[d] for d in known]
         if asks_province and plan.fact_kind in ("rank", "score") and docs and all(d.level == "huyện" for d in docs):
-            return compose.not_found(plan, view, lang, f"chỉ có kế hoạch cấp huyện của {plan.province}")
+            return f"chỉ có kế hoạch cấp huyện của {plan.province}"
         return None
 
+    def _covers(self, view: KbView, doc_id: str, index: str) -> bool:
+        """Whether a document is about ``index``: its metadata, its records, or any of its passages names it."""
+        key = ("indices", doc_id)
+        if key not in view.memo:
+            doc = view.documents[doc_id]
+            found = set(doc.indices) | {p.plan_index for p in view.doc_passages(doc_id) if p.plan_index}
+            for p in view.doc_passages(doc_id):
+                found.update(self.vocab.find_indices(p.text))
+            view.memo[key] = found
+        return index in view.memo[key]
 
-def _grounded(search: compose.Search, cited: Sequence[str], view: KbView) -> compose.Search:
-    """``search`` with the passages the previous answer cited fused in by rank: "Chỉ tiêu là mấy cuộc, hạn
-    khi nào?" after "Ai tổ chức đối thoại …?" is about the rows that answer cited."""
-    previous = [pid for pid in cited if pid in view.passages]
-    if not previous:
-        return search
-
-    def run(query: str, k: int = 10, **kwargs: Any) -> list[Hit]:
-        hits = {h.passage.passage_id: h for h in search(query, k=k, **kwargs)}
-        fused = rrf({"search": list(hits), "previous": previous})
-        return [
-            hits[pid] if pid in hits else Hit(view.passages[pid], score, {"previous": ranks["previous"]})
-            for pid, score, ranks in fused[:k]
-        ]
-
-    return run
+    def _states_year(self, view: KbView, docs: Sequence[str], plan: QueryPlan) -> bool:
+        """Whether a plan in scope states a figure for the year asked (a score label, or a sentence that
+        names the year beside a figure and is about the index asked, when one is named)."""
+        year = str(plan.year)
+        wanted = set(docs)
+        if any(year in label for s in view.scores if s["doc_id"] in wanted for label, _ in s["values"]):
+            return True
+        texts = [
+            p.text for d in docs for p in view.doc_passages(d)
+            if not plan.plan_index or p.plan_index == plan.plan_index
+            or (not p.plan_index and plan.plan_index in self.vocab.find_indices(p.text))
+        ]  # fmt: skip
+        return mentions_year_figure(texts, int(year))
 
 
 def _resolve_in_kb(plan: QueryPlan, view: KbView) -> QueryPlan:

@@ -1,23 +1,31 @@
-"""Compose an answer from records and retrieved passages, one function per intent.
+"""Compose an answer from records and evidence sentences; one composer per intent, chosen from a table.
 
-Every statement in an answer comes from a record or passage and carries its citation number; when
-nothing in the knowledge base answers, the composer says so ("Không tìm thấy …") and points at what is
-closest instead of guessing.
+Records are the precise path when ingestion read the shape (an appendix row, a "Cơ quan chủ trì" column,
+a prose assignment); evidence is the path every answer can take: the sentences of the retrieved passages
+that answer what the question asks (:mod:`assistant.evidence`). An answer opens with the direct answer in
+one line (the agencies, the date, the figure, the documents, the signer), then the cited sentences; the
+whole passage is behind each citation. Every statement carries its citation number; when no passage in
+scope supports the question, the answer says "Không tìm thấy …" and what is closest.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant._query_cues import load_cues
 from assistant._view import Cites, KbView, doc_label, unique
+from assistant.evidence import ASKS, DOCREF_RE, ROW_KINDS, Sentence, ask_of, rank_sentences, terms
+from assistant.scope import Scope
+from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
 
 Search = Callable[..., Sequence[Any]]  # search(query, k=…, filters=Filters(...)) -> list[Hit]
 MAX_ROWS = 24
+MIN_CITATIONS = 5  # an answer cites at least this many passages when retrieval found them
+_MD_SPECIAL = re.compile(r"([*_`\[\]<>#|])")
 
 
 @dataclass
@@ -29,24 +37,87 @@ class Draft:
     agencies: tuple[str, ...] = ()
 
 
-def _t(lang: str, vi: str, en: str) -> str:
-    return en if lang == "en" else vi
+@dataclass
+class Ctx:
+    """Everything a composer needs for one question.
+
+    Attributes:
+        plan: the question as understood (``assistant.query.QueryPlan``).
+        view: the knowledge base in memory.
+        vocab: the vocabulary.
+        scope: the documents the question may be answered from.
+        retrieve: ``retrieve(query, k) -> list[Hit]`` within the scope and the user's filters, preferring
+            what the question names, with the conversation for an elliptic follow-up.
+        cites: the citations of this answer.
+        lang: "vi" or "en" (labels only; quoted text stays as written).
+        extra_terms: words of the earlier turns an elliptic follow-up leans on.
+        extra_weight: their weight beside the question's own words (1 when the question has almost none).
+    """
+
+    plan: Any
+    view: KbView
+    vocab: Any
+    scope: Scope
+    retrieve: Callable[[str, int], Sequence[Any]]
+    cites: Cites
+    lang: str = "vi"
+    extra_terms: tuple[str, ...] = ()
+    extra_weight: float = 0.5
+    _hits: list[Any] | None = field(default=None, repr=False)
+    _evidence: dict[str, list[Sentence]] = field(default_factory=dict, repr=False)
+
+    def t(self, vi: str, en: str) -> str:
+        """A label in the question's language."""
+        return en if self.lang == "en" else vi
+
+    def hits(self) -> list[Any]:
+        """The passages retrieved for the question (once)."""
+        if self._hits is None:
+            self._hits = list(self.retrieve(self.plan.question, 12))
+        return self._hits
+
+    def evidence(self, ask: str | None = None) -> list[Sentence]:
+        """The sentences of the retrieved passages, best first, for what the question asks."""
+        ask = ask or ask_of(self.plan.intent, self.plan.fact_kind)
+        if ask not in self._evidence:
+            self._evidence[ask] = rank_sentences(
+                self.hits(), terms(self.plan.keywords), ask, self.vocab, extra_terms=self.extra_terms,
+                extra_weight=self.extra_weight, year=self.plan.year,
+            )  # fmt: skip
+        return self._evidence[ask]
+
+    def evidence_of(self, hits: Sequence[Any], ask: str, limit: int = 40) -> list[Sentence]:
+        """The sentences of these passages (not the retrieved ones), best first."""
+        return rank_sentences(
+            hits, terms(self.plan.keywords), ask, self.vocab, extra_terms=self.extra_terms,
+            extra_weight=self.extra_weight, year=self.plan.year, limit=limit,
+        )  # fmt: skip
+
+    def known(self, doc_id: str) -> bool:
+        """Whether a document is known to be about what the question names."""
+        return doc_id in self.scope.known
 
 
-def in_scope(view: KbView, plan: Any, rows: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Records of the plan's province, index and document."""
-    rows = view.assignments if rows is None else rows
-    prov, idx = fold(plan.province or ""), plan.plan_index
-    out = []
-    for r in rows:
-        if prov and fold(r.get("province") or "") != prov:
-            continue
-        if idx and r.get("plan_index") != idx:
-            continue
-        if plan.doc_number and fold(plan.doc_number) not in fold(r.get("doc_number") or ""):
-            continue
-        out.append(r)
-    return out
+# -- small helpers ---------------------------------------------------------------------------------------
+def md(text: str) -> str:
+    """Plan text as markdown text (never markup): one line, markdown characters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def _flat(text: str, width: int = 1500) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _cut(text: str, width: int) -> str:
+    return md(_flat(text, width))
+
+
+def in_scope(ctx: Ctx, rows: Sequence[dict[str, Any]] | None = None, by_index: bool = True) -> list[dict[str, Any]]:
+    """Records of the documents in scope (and of the plan index the question names, when ``by_index``)."""
+    rows = ctx.view.assignments if rows is None else rows
+    docs, idx = ctx.scope.docs, ctx.plan.plan_index
+    return [r for r in rows if (docs is None or r["doc_id"] in docs) and (not by_index or not idx or r.get("plan_index") == idx)]
 
 
 def matches_component(row: dict[str, Any], plan: Any) -> bool:
@@ -60,125 +131,368 @@ def matches_component(row: dict[str, Any], plan: Any) -> bool:
     return any(k and k in hay for k in keys)
 
 
-def row_line(row: dict[str, Any], cites: Cites, lang: str, with_agency: bool = False) -> str:
+def row_line(row: dict[str, Any], ctx: Ctx, with_agency: bool = False) -> str:
     """One record as a bullet: component — target — tasks — deadline [n]."""
-    parts = [f"**{row['component'] or row['location']}**" if row.get("component") else f"*{row['location']}*"]
+    t = ctx.t
+    parts = [f"**{md(row['component'])}**" if row.get("component") else f"*{md(row['location'])}*"]
     if with_agency and row.get("lead"):
         parts.append(", ".join(row["lead"]))
     if row.get("target"):
-        parts.append(_t(lang, "Chỉ tiêu: ", "Target: ") + _flat(row["target"]))
+        parts.append(t("Chỉ tiêu: ", "Target: ") + _cut(row["target"], 1500))
     if row.get("tasks"):
-        parts.append(_t(lang, "Nhiệm vụ: ", "Tasks: ") + _flat(row["tasks"]))
+        parts.append(t("Nhiệm vụ: ", "Tasks: ") + _cut(row["tasks"], 1500))
     if row.get("coop"):
-        parts.append(_t(lang, "Phối hợp: ", "Coordinating: ") + ", ".join(row["coop"]))
+        parts.append(t("Phối hợp: ", "Coordinating: ") + ", ".join(row["coop"]))
     if row.get("deadline"):
-        parts.append(_t(lang, "Thời hạn: ", "Deadline: ") + row["deadline"])
-    return "- " + " — ".join(parts) + " " + cites.cite_record(row["record_id"])
+        parts.append(t("Thời hạn: ", "Deadline: ") + md(row["deadline"]))
+    return "- " + " — ".join(parts) + " " + ctx.cites.cite_record(row["record_id"])
 
 
-def _flat(text: str, width: int = 1500) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def _escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def agency_lookup(plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any) -> Draft:
-    """Who handles X: lead agencies first, then coordinating ones, each with the rows that assign them."""
-    named = plan.component or plan.component_text
-    rows = [r for r in in_scope(view, plan) if r.get("lead") and matches_component(r, plan)] if named else []
-    hits = search(plan.question, k=8, filters=filters)
-    if not rows:
-        # no component to look up: the rows the best passages hold, when the best passage is a row
-        rows = _rows_from_hits(hits[:3], view)[:3] if hits and _is_row(hits[0], view) else []
-    if not rows:
-        return passages_answer(plan, view, search, cites, lang, filters, hits=hits)
-    rows = rows[:MAX_ROWS]
-    leads = unique([a for r in rows for a in r["lead"]])
-    coops = [a for a in unique([a for r in rows for a in r.get("coop") or []]) if a not in leads]
-    lines = [_t(lang, "**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads)]
-    if coops:
-        lines.append(_t(lang, "**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + "; ".join(coops))
-    for lead in leads:
-        mine = [r for r in rows if lead in r["lead"]]
-        doc = view.documents.get(mine[0]["doc_id"])
-        where = mine[0]["location"].split(" › ")[0]
-        lines.append(f"\n**{lead}** — {doc_label(doc)}, {where}:")
-        lines.extend(row_line(r, cites, lang) for r in mine)
-    if not named:
-        lines.extend(_context(hits, rows, cites, lang))
-    return Draft("\n".join(lines), True, tuple(leads + coops))
+def _highlight(text: str, ask: str, agencies: Sequence[str] = ()) -> str:
+    """A sentence as markdown with what answers the question in bold (figures, dates, documents, agencies);
+    a bold span always covers whole words, so "31/12/2024" stays one word for a reader and a search."""
+    body = _flat(text, 1000)
+    spans: list[tuple[int, int]] = []
+    pattern = ASKS.get(ask)
+    if pattern is not None:
+        spans += [m.span() for m in pattern.finditer(body)]
+    folded = fold(body)
+    for name in agencies:
+        pos = folded.find(fold(name))
+        if pos >= 0 and len(fold(name)) == len(name):
+            spans.append((pos, pos + len(name)))
+    out, last = [], 0
+    for s, e in sorted(spans):
+        while s > 0 and not body[s - 1].isspace():
+            s -= 1
+        while e < len(body) and not body[e].isspace():
+            e += 1
+        if s < last or e <= s:
+            continue
+        word = body[s:e]
+        lead = len(word) - len(word.lstrip("([“\"'"))
+        tail = len(word) - len(word.rstrip(".,;:)]”\"'"))
+        core = word[lead : len(word) - tail]
+        if not core:
+            continue
+        out += [_escape(body[last : s + lead]), "**", _escape(core), "**"]
+        last = e - tail
+    out.append(_escape(body[last:]))
+    return "".join(out)
 
 
-def _is_row(hit: Any, view: KbView) -> bool:
-    return hit.passage.kind in ("assignment", "prose") and bool(_rows_from_hits([hit], view))
-
-
-def _context(hits: Sequence[Any], rows: Sequence[dict[str, Any]], cites: Cites, lang: str, n: int = 2) -> list[str]:
-    """The best passages not already cited through a row, quoted as written."""
-    shown = {r["record_id"] for r in rows}
-    extra = [h for h in hits if h.passage.record_id not in shown][:n]
-    if not extra:
-        return []
-    lines = ["\n" + _t(lang, "**Đoạn liên quan:**", "**Related passages:**")]
-    lines.extend(f"- {_flat(h.passage.text, 900)} {cites.cite(h.passage, h.score)}" for h in extra)
+def _evidence_lines(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> list[str]:
+    lines = []
+    for s in picked:
+        names = [r.agency for r in s.roles if r.role in (LEAD, COOP)]
+        lead = f"*{_escape(_flat(s.lead_in, 200))}* … " if s.lead_in else ""
+        lines.append(f"- {lead}{_highlight(s.text, ask, names)} {ctx.cites.cite(s.passage, s.hit.score)}")
     return lines
 
 
-def _rows_from_hits(hits: Sequence[Any], view: KbView) -> list[dict[str, Any]]:
-    by_id = {r["record_id"]: r for r in view.assignments}
-    out = []
-    for h in hits:
-        row = by_id.get(h.passage.record_id)
-        if row and row.get("lead") and row not in out:
-            out.append(row)
+def _pick(sentences: Sequence[Sentence], n: int, per_passage: int = 1, floor: float = 0.35) -> list[Sentence]:
+    """The best ``n`` sentences, at most ``per_passage`` from one passage, none far below the best."""
+    if not sentences:
+        return []
+    best = sentences[0].score
+    out: list[Sentence] = []
+    used: dict[str, int] = {}
+    for s in sentences:
+        if len(out) >= n or s.score < floor * best:
+            break
+        pid = s.passage.passage_id
+        if used.get(pid, 0) >= per_passage:
+            continue
+        used[pid] = used.get(pid, 0) + 1
+        out.append(s)
     return out
 
 
-def unit_tasks(plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any) -> Draft:
-    """What unit Y is assigned: its records grouped by index and component, with deadlines."""
-    key = fold(plan.agency or "")
-    rows = [
-        r for r in in_scope(view, plan) if any(fold(a) == key for a in (r.get("lead") or []) + (r.get("coop") or []))
-    ]
-    if plan.component or plan.component_text:
-        rows = [r for r in rows if matches_component(r, plan)] or rows
-    if not rows:
-        return passages_answer(plan, view, search, cites, lang, filters)
-    lines = [
-        _t(
-            lang,
-            f"**{plan.agency}** được giao {len(rows)} nhiệm vụ:",
-            f"**{plan.agency}** is assigned {len(rows)} rows:",
+def more_citations(ctx: Ctx, n: int = MIN_CITATIONS) -> list[str]:
+    """Cite the next best retrieved passages until the answer cites ``n`` (the rest of the evidence)."""
+    extra = []
+    for h in ctx.hits():
+        if len(ctx.cites.items) >= n:
+            break
+        if h.passage.passage_id in {c.passage_id for c in ctx.cites.items}:
+            continue
+        extra.append(f"{ctx.cites.cite(h.passage, h.score)} {md(h.passage.location or doc_label(ctx.view.documents.get(h.passage.doc_id)))}")
+    if not extra:
+        return []
+    return ["\n" + ctx.t("*Xem thêm:* ", "*See also:* ") + "; ".join(extra)]
+
+
+# -- composers -------------------------------------------------------------------------------------------
+def agency_lookup(ctx: Ctx) -> Draft:
+    """Who handles X: the rows that assign it when ingestion read them, else the sentences that name
+    agencies with their role; lead agencies first, then coordinating ones."""
+    plan = ctx.plan
+    named = plan.component or plan.component_text
+    rows = [r for r in in_scope(ctx) if r.get("lead") and matches_component(r, plan)] if named else []
+    keys = {fold(a) for a in plan.agencies}
+    rows = [r for r in rows if keys & {fold(a) for a in r["lead"] + (r.get("coop") or [])}] or rows
+    if rows:
+        return _rows_answer(ctx, rows[:MAX_ROWS])
+    ev = ctx.evidence("who")
+    with_roles = [s for s in ev if s.has_role(LEAD, COOP)]
+    if not with_roles:
+        return general(ctx)
+    top = with_roles[0].score
+    picked = [s for s in with_roles[:6] if s.score >= 0.6 * top][:3]
+    leads = unique([r.agency for s in picked for r in s.roles if r.role == LEAD])
+    coops = [a for a in unique([r.agency for s in picked for r in s.roles if r.role == COOP]) if a not in leads]
+    lines = []
+    if leads:
+        lines.append(ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads))
+    if coops:
+        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + "; ".join(coops))
+    lines.append("\n" + ctx.t("**Căn cứ:**", "**Evidence:**"))
+    lines += _evidence_lines(ctx, picked, "who")
+    others = [s for s in _pick(ev, 4) if s not in picked][:2]
+    if others:
+        lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
+        lines += _evidence_lines(ctx, others, "who")
+    return Draft("\n".join(lines), True, tuple(leads + coops))
+
+
+def _rows_answer(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Draft:
+    """The agencies of assignment rows, lead first, each with its rows grouped by document."""
+    leads = unique([a for r in rows for a in r["lead"]])
+    coops = [a for a in unique([a for r in rows for a in r.get("coop") or []]) if a not in leads]
+    lines = [ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads)]
+    if coops:
+        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + "; ".join(coops))
+    for lead in leads:
+        mine = [r for r in rows if lead in r["lead"]]
+        for doc_id in unique([r["doc_id"] for r in mine]):
+            of_doc = [r for r in mine if r["doc_id"] == doc_id]
+            where = of_doc[0]["location"].split(" › ")[0]
+            lines.append(f"\n**{lead}** — {doc_label(ctx.view.documents.get(doc_id))}, {md(where)}:")
+            lines.extend(row_line(r, ctx) for r in of_doc)
+    return Draft("\n".join(lines), True, tuple(leads + coops))
+
+
+def unit_tasks(ctx: Ctx) -> Draft:
+    """What unit Y is assigned: its rows grouped by document (same-named offices of different places stay
+    apart) and index; else the sentences that give it a role; else that no plan in scope assigns it any."""
+    plan = ctx.plan
+    if not plan.agency:
+        return general(ctx)
+    key = fold(plan.agency)
+    scoped = in_scope(ctx, by_index=False)
+    rows = [r for r in scoped if any(fold(a) == key for a in (r.get("lead") or []) + (r.get("coop") or []))]
+    if plan.plan_index:
+        rows = [r for r in rows if r.get("plan_index") == plan.plan_index] or rows
+    named = [r for r in rows if matches_component(r, plan)] if plan.component or plan.component_text else rows
+    ev = _unit_sentences(ctx, key)
+    if named:
+        return _unit_rows(ctx, named, ev)
+    if ev:
+        picked = _pick(ev, 5, per_passage=2, floor=0.2)
+        lines = [ctx.t(f"**{plan.agency}** được giao:", f"**{plan.agency}** is assigned:")]
+        lines += _evidence_lines(ctx, picked, "tasks")
+        return Draft("\n".join(lines), True, (plan.agency,))
+    if rows:  # nothing on the component asked: all its rows
+        return _unit_rows(ctx, rows, ev)
+    return _no_task(ctx)
+
+
+def _unit_sentences(ctx: Ctx, key: str) -> list[Sentence]:
+    """Sentences that give the unit a role, read from every passage in scope that names it (a unit's tasks
+    are spread over a plan: retrieval alone would see only some) and from the retrieved ones."""
+    from index_store.protocols import Hit
+
+    docs = ctx.scope.docs
+    naming = [
+        p for p in ctx.view.passages.values()
+        if (docs is None or p.doc_id in docs) and any(fold(a) == key for a in p.agencies)
+    ]  # fmt: skip
+    seen = {h.passage.passage_id for h in ctx.hits()}
+    hits = list(ctx.hits()) + [Hit(p, 0.0, {}) for p in naming if p.passage_id not in seen]
+    ev = ctx.evidence_of(hits, "tasks", limit=len(hits))
+    return [s for s in ev if any(fold(r.agency) == key and r.role in (LEAD, COOP) for r in s.roles)]
+
+
+def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence] = ()) -> Draft:
+    plan = ctx.plan
+    docs = unique([r["doc_id"] for r in rows])
+    places = unique([doc_label(ctx.view.documents.get(d)) for d in docs])
+    lines: list[str] = []
+    if len(docs) > 1 and not plan.province and not plan.doc_number:
+        lines.append(
+            ctx.t(
+                f"**{plan.agency}** có nhiệm vụ trong {len(docs)} kế hoạch: {'; '.join(places)}. "
+                "Hãy nói rõ nơi (tỉnh, huyện) để thu hẹp; dưới đây là từng kế hoạch.",
+                f"**{plan.agency}** has tasks in {len(docs)} plans: {'; '.join(places)}. Name the place to narrow it.",
+            )
         )
-    ]
-    for index in unique([r.get("plan_index") or "" for r in rows]) or [""]:
-        group = [r for r in rows if (r.get("plan_index") or "") == index]
-        if group:
-            lines.append(f"\n**{index or _t(lang, 'Chung', 'General')}**")
-            lines.extend(row_line(r, cites, lang) for r in group[:MAX_ROWS])
-    return Draft("\n".join(lines), True, (plan.agency,))
+    for doc_id in docs:
+        mine = [r for r in rows if r["doc_id"] == doc_id]
+        shown = mine[:MAX_ROWS]
+        more = ctx.t(f" (hiển thị {len(shown)}/{len(mine)})", f" (showing {len(shown)}/{len(mine)})") if len(mine) > len(shown) else ""
+        label = doc_label(ctx.view.documents.get(doc_id))
+        lines.append(
+            ctx.t(
+                f"\n**{plan.agency}** — {label}: {len(mine)} nhiệm vụ{more}",
+                f"\n**{plan.agency}** — {label}: {len(mine)} rows{more}",
+            )
+        )
+        for index in unique([r.get("plan_index") or "" for r in shown]) or [""]:
+            group = [r for r in shown if (r.get("plan_index") or "") == index]
+            lines.append(f"\n**{index or ctx.t('Chung', 'General')}**")
+            lines.extend(row_line(r, ctx) for r in group)
+    # what the rows leave out: sentences elsewhere that give it a role
+    held = {r["record_id"] for r in rows}
+    extra = [s for s in more if s.passage.record_id not in held and s.passage.doc_id in docs]
+    extra = _pick(extra, 3, per_passage=1, floor=0.3)
+    if extra:
+        lines.append("\n" + ctx.t(f"**Các đoạn khác giao cho {plan.agency}:**", f"**Other passages assigning {plan.agency}:**"))
+        lines += _evidence_lines(ctx, extra, "tasks")
+    return Draft("\n".join(lines).lstrip("\n"), True, (plan.agency,))
 
 
-def precedent(plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any) -> Draft:
-    """What other places plan for X: passages grouped by province and document, side by side."""
-    hits = search(plan.question, k=12, filters=filters)
-    if not hits:
-        return not_found(plan, view, lang)
-    lines = [_t(lang, "Các giải pháp trong các kế hoạch đã nạp:", "Solutions in the loaded plans:")]
-    for doc_id in unique([h.passage.doc_id for h in hits]):
-        mine = [h for h in hits if h.passage.doc_id == doc_id][:3]
-        lines.append(f"\n**{doc_label(view.documents.get(doc_id))}**")
-        lines.extend(f"- {_flat(h.passage.text, 700)} {cites.cite(h.passage, h.score)}" for h in mine)
+def _no_task(ctx: Ctx) -> Draft:
+    """ "Kế hoạch X không giao nhiệm vụ nào cho Y", then what is closest: Y in other plans, and who
+    handles the question's topic in the plans in scope."""
+    plan, view = ctx.plan, ctx.view
+    docs = [view.documents[d] for d in (ctx.scope.docs or view.documents) if d in view.documents]
+    known = [d for d in docs if ctx.known(d.doc_id)] or docs
+    names = "; ".join(doc_label(d) for d in known[:4]) or ctx.t("các kế hoạch đã nạp", "the loaded plans")
+    text = ctx.t(
+        f"Không tìm thấy nhiệm vụ nào giao cho **{plan.agency}** trong {names}.",
+        f"Not found: {names} assign no task to **{plan.agency}**.",
+    )
+    key = fold(plan.agency)
+    elsewhere = unique(
+        [doc_label(view.documents.get(r["doc_id"])) for r in view.assignments
+         if any(fold(a) == key for a in (r.get("lead") or []) + (r.get("coop") or []))
+         and r["doc_id"] not in {d.doc_id for d in known}]
+    )  # fmt: skip
+    if elsewhere:
+        text += ctx.t(
+            f"\n\nGần nhất: {plan.agency} có nhiệm vụ trong {'; '.join(elsewhere[:4])}.",
+            f"\n\nClosest: {plan.agency} has tasks in {'; '.join(elsewhere[:4])}.",
+        )
+    topic = [r for r in in_scope(ctx) if r.get("lead") and (plan.component or plan.component_text) and matches_component(r, plan)]
+    if topic:
+        leads = unique([a for r in topic for a in r["lead"]])
+        where = "; ".join(unique([f"{doc_label(view.documents.get(r['doc_id']))}, {r['location']}" for r in topic[:3]]))
+        text += ctx.t(
+            f"\n\nNội dung này do {', '.join(leads)} chủ trì ({where}).",
+            f"\n\nThis topic is led by {', '.join(leads)} ({where}).",
+        )
+    return Draft(text, False, ())
+
+
+def precedent(ctx: Ctx) -> Draft:
+    """What the plans do about X: the best sentences of each plan, side by side, grouped by plan."""
+    ev = ctx.evidence("solutions")
+    if not ev:
+        return not_found(ctx)
+    lines = [ctx.t("Các giải pháp trong các kế hoạch đã nạp:", "Solutions in the loaded plans:")]
+    picked = _pick(ev, 12, per_passage=2, floor=0.25)
+    for doc_id in unique([s.passage.doc_id for s in picked])[:5]:
+        mine = [s for s in picked if s.passage.doc_id == doc_id][:3]
+        lines.append(f"\n**{doc_label(ctx.view.documents.get(doc_id))}**")
+        lines += [f"- {_cut(s.text, 700)} {ctx.cites.cite(s.passage, s.hit.score)}" for s in mine]
     return Draft("\n".join(lines), True, ())
 
 
-def score_fact(
-    plan: Any, view: KbView, cites: Cites, lang: str, search: Search | None = None, filters: Any = None
-) -> Draft | None:
+def fact(ctx: Ctx) -> Draft:
+    """A fact, or several asked at once ("ban hành ngày nào, ai ký và nhằm thực hiện văn bản nào?"): for
+    each, the figures of the score rows as written when it is a score, target or rank that ingestion
+    read, the signature block for a signer, otherwise the sentences that state it, the answer first."""
+    plan = ctx.plan
+    kinds = unique(list(plan.fact_kinds) or [plan.fact_kind or ""]) or [""]
+    sections: list[Draft] = []
+    for kind in kinds[:3]:
+        draft: Draft | None = None
+        if kind in ("score", "target", "rank"):
+            draft = score_fact(ctx)
+        elif kind == "signer":
+            draft = signer(ctx)
+        if draft is None:
+            draft = general(ctx, ask_of("fact", kind))
+        if draft.found and draft.text not in {d.text for d in sections}:
+            sections.append(draft)
+    if not sections:
+        return not_found(ctx)
+    return Draft("\n\n".join(d.text for d in sections), True, tuple(unique([a for d in sections for a in d.agencies])))
+
+
+def general(ctx: Ctx, ask: str | None = None) -> Draft:
+    """The sentences that answer best, the direct answer (a date, a figure, documents) first."""
+    ask = ask or ask_of(ctx.plan.intent, ctx.plan.fact_kind)
+    ev = ctx.evidence(ask)
+    if not ev:
+        return not_found(ctx)
+    picked = _pick(ev, 4)
+    lines = []
+    direct = _direct(ctx, picked, ask)
+    if direct:
+        lines += [direct, "\n" + ctx.t("**Căn cứ:**", "**Evidence:**")]
+    lines += _evidence_lines(ctx, picked, ask)
+    names = unique([r.agency for s in picked[:1] for r in s.roles if r.role in (LEAD, COOP)])
+    names = names or unique([a for s in picked[:1] for a in s.passage.agencies])
+    return Draft("\n".join(lines), True, tuple(names))
+
+
+def _direct(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> str:
+    """The one-line answer a fact question wants, taken from the best sentences."""
+    if not picked:
+        return ""
+    if ask == "document":
+        refs = unique([m.group(0).strip(" .,;") for s in picked[:3] for m in DOCREF_RE.finditer(s.text)])
+        own = {fold(d.doc_number) for d in ctx.view.documents.values() if d.doc_number}
+        refs = [r for r in refs if fold(r) not in own][:8]
+        return ctx.t("**Văn bản:** ", "**Documents:** ") + "; ".join(md(r) for r in refs) if refs else ""
+    pattern = ASKS.get(ask)
+    if pattern is None:
+        return ""
+    found = unique([m.group(0).strip() for m in pattern.finditer(picked[0].text)])[:4]
+    if not found:
+        return ""
+    label = {"when": ctx.t("**Thời hạn:** ", "**When:** "), "figure": ctx.t("**Số liệu:** ", "**Figures:** "),
+             "frequency": ctx.t("**Định kỳ:** ", "**How often:** ")}.get(ask, "")  # fmt: skip
+    return label + "; ".join(md(x) for x in found) if label else ""
+
+
+def signer(ctx: Ctx) -> Draft:
+    """Who signed a plan, with the title of the signature block, from the plans in scope."""
+    docs = [d for d in ctx.view.documents.values() if ctx.known(d.doc_id) and d.signer]
+    hits = ctx.hits()
+    ranked = unique([h.passage.doc_id for h in hits])
+    docs.sort(key=lambda d: ranked.index(d.doc_id) if d.doc_id in ranked else len(ranked))
+    if not docs:
+        return general(ctx)
+    lines = []
+    for d in docs[:3]:
+        sig = next((p for p in ctx.view.doc_passages(d.doc_id) if p.kind == "signature"), None)
+        card = next((p for p in ctx.view.doc_passages(d.doc_id) if p.kind == "document"), None)
+        shown = sig or card
+        title = ""
+        if sig is not None:
+            title = " / ".join(x.strip() for x in sig.text.split("\n")[:-1] if x.strip())
+        cite = ctx.cites.cite(shown) if shown is not None else ""
+        lines.append(
+            f"- **{md(d.signer)}**" + (f" — {md(title)}" if title else "") + f" — {doc_label(d)} {cite}".rstrip()
+        )
+    return Draft(ctx.t("**Người ký:**\n", "**Signed by:**\n") + "\n".join(lines), True, ())
+
+
+def score_fact(ctx: Ctx) -> Draft | None:
     """A figure as written (score, target, rank) with its labels, from the score records."""
+    plan, view = ctx.plan, ctx.view
+    docs = ctx.scope.docs
     scope = [
         s
         for s in view.scores
-        if (not plan.province or fold(s.get("province") or "") == fold(plan.province))
+        if (docs is None or s["doc_id"] in docs)
+        and (not plan.province or fold(s.get("province") or "") == fold(plan.province) or ctx.known(s["doc_id"]))
         and (not plan.plan_index or s.get("plan_index") == plan.plan_index)
     ]
     totals = [s for s in scope if fold(s.get("component") or "").startswith("tong")]
@@ -191,17 +505,21 @@ def score_fact(
         picked = totals
     else:
         picked = []
+    if plan.year and picked and not any(str(plan.year) in label for s in picked for label, _ in s["values"]):
+        picked = []  # the rows do not state that year: the sentences may ("Phấn đấu năm 2024 đạt …")
     if not picked:
         return None
     lines = []
-    picked = picked[:10]
-    for s in picked:
-        values = "; ".join(f"{label or '—'}: **{value}**" for label, value in s["values"] if value)
-        name = s.get("component") or s.get("location")
-        lines.append(f"- {s.get('plan_index')} › {name}: {values} {cites.cite_record(s['record_id'])}")
-    if search is not None:  # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
-        hits = [h for h in search(plan.question, k=8, filters=filters) if h.passage.kind != "score"]
-        lines.extend(_context(hits, picked, cites, lang, n=2))
+    for s in picked[:10]:
+        values = "; ".join(f"{md(label) or '—'}: **{md(value)}**" for label, value in s["values"] if value)
+        name = md(s.get("component") or s.get("location"))
+        lines.append(f"- {s.get('plan_index')} › {name}: {values} {ctx.cites.cite_record(s['record_id'])}")
+    # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
+    shown = {s["record_id"] for s in picked}
+    extra = [h for h in ctx.hits() if h.passage.kind != "score" and h.passage.record_id not in shown][:2]
+    if extra:
+        lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
+        lines.extend(f"- {_cut(h.passage.text, 900)} {ctx.cites.cite(h.passage, h.score)}" for h in extra)
     return Draft("\n".join(lines), True, ())
 
 
@@ -220,33 +538,31 @@ def topic_words(plan: Any) -> list[str]:
     return [w for w in map(fold, plan.keywords) if w not in named and w not in figure and not w.isdigit()]
 
 
-def passages_answer(
-    plan: Any, view: KbView, search: Search, cites: Cites, lang: str, filters: Any, k: int = 3,
-    hits: Sequence[Any] | None = None,
-) -> Draft:  # fmt: skip
-    """The passages that answer best, quoted as written, with the agencies the best one names."""
-    hits = list(hits if hits is not None else search(plan.question, k=max(k, 5), filters=filters))[:k]
-    if not hits:
-        return not_found(plan, view, lang)
-    lines = [f"- {_flat(h.passage.text)} {cites.cite(h.passage, h.score)}" for h in hits]
-    agencies = unique([a for h in hits[:1] for a in h.passage.agencies])
-    return Draft("\n".join(lines), True, tuple(agencies))
-
-
-def not_found(plan: Any, view: KbView, lang: str, reason: str = "") -> Draft:
+def not_found(ctx: Ctx, reason: str = "") -> Draft:
     """ "Không tìm thấy …" with what the knowledge base does hold."""
-    have = "; ".join(f"{doc_label(d)}: {', '.join(d.indices)}" for d in view.documents.values())
-    text = _t(lang, "Không tìm thấy trong các kế hoạch đã nạp", "Not found in the loaded plans")
+    view = ctx.view
+    have = "; ".join(f"{doc_label(d)}: {', '.join(d.indices)}" if d.indices else doc_label(d) for d in view.documents.values())
+    text = ctx.t("Không tìm thấy trong các kế hoạch đã nạp", "Not found in the loaded plans")
     if reason:
         text += f" ({reason})"
-    text += "." + _t(lang, f"\n\nCác kế hoạch hiện có: {have}.", f"\n\nPlans available: {have}.")
+    text += "."
+    if have:
+        text += ctx.t(f"\n\nCác kế hoạch hiện có: {have}.", f"\n\nPlans available: {have}.")
     return Draft(text, False, ())
 
 
-def mentions_year(view: KbView, plan: Any, year: int) -> bool:
-    """Whether any score label or passage in scope names the year."""
-    pattern = re.compile(rf"\b{year}\b")
-    docs = {d.doc_id for d in view.docs_in(plan.province)}
-    if any(pattern.search(label) for s in view.scores if s["doc_id"] in docs for label, _ in s["values"]):
-        return True
-    return any(pattern.search(p.text) for p in view.passages.values() if p.doc_id in docs and p.kind == "score")
+COMPOSERS: dict[str, Callable[[Ctx], Draft]] = {
+    "agency_lookup": agency_lookup,
+    "unit_tasks": unit_tasks,
+    "precedent": precedent,
+    "fact": fact,
+    "other": general,
+}
+
+
+def compose(ctx: Ctx) -> Draft:
+    """The answer for the question's intent, citing at least :data:`MIN_CITATIONS` passages when found."""
+    draft = COMPOSERS.get(ctx.plan.intent, general)(ctx)
+    if draft.found:
+        draft.text += "\n".join(more_citations(ctx))
+    return draft

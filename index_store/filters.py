@@ -162,6 +162,9 @@ class FilterIndex:
         if f.doc:
             ids = _doc_ids(f.doc, self.documents)
             keep &= self._column("doc").where(lambda v: v in ids)
+        if f.docs is not None:
+            docs = f.docs
+            keep &= self._column("doc").where(lambda v: v in docs)
         return set(itertools.compress(self.ids, keep.tolist()))
 
 

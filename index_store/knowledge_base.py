@@ -12,14 +12,14 @@ from __future__ import annotations
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from index_store.facets import Facets, inherit, query_facets, rewrite, with_facets
+from index_store.facets import Facets, query_facets, rewrite
 from index_store.filters import FilterIndex
 from index_store.protocols import Embedder, Filters, Hit, VectorIndex
-from index_store.retriever import HybridRetriever, rrf
+from index_store.retriever import HybridRetriever
 from index_store.segment import SCHEME, Segmenter, default_segmenter
 from index_store.sparse import HEADER_WEIGHT, SparseIndex, SparseIndexError, content_digest, passage_text
 from index_store.sqlite_store import SPARSE_FOLDER, Store
@@ -195,21 +195,19 @@ class KnowledgeBase:
         k: int = 10,
         filters: Filters | None = None,
         mode: str = "fused",
-        context: Sequence[str] = (),
+        prefer: Facets | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages for ``query`` among those that pass ``filters``.
 
         Args:
             query: e.g. "co quan nao phu trach chat luong nuoc", "Sở TNMT Đồng Nai PAPI".
             k: how many hits at most.
-            filters: province, plan index, component, agency, document (aliases and unaccented
+            filters: province, plan index, component, agency, document(s) (aliases and unaccented
                 spellings match); applied inside both retrievers.
             mode: "fused", "sparse" or "dense".
-            context: the conversation's earlier questions, oldest first, when ``query`` is a follow-up
-                ("Còn cấp huyện?"). Two searches are fused by rank: the question with the plan index,
-                province and agency the conversation named (when it names none itself), and the whole
-                conversation as one query; the first keeps a follow-up's own words in front, the second
-                carries a topic only the earlier turn stated.
+            prefer: what the question names (plan index, component, province, agency): passages that fit
+                it rank higher, none is excluded. ``None`` reads it from ``query`` itself
+                (:func:`index_store.facets.query_facets`); the assistant passes what it understood.
 
         Returns:
             Hits best first; [] for an empty query, an empty knowledge base or filters that match nothing.
@@ -220,22 +218,8 @@ class KnowledgeBase:
         if retriever is None:
             return []
         allowed = self.allowed(filters) if filters is not None else None
-        facets = query_facets(query, self.vocab)
-        if not context or not query.strip():
-            prefer = self._prefer(facets)
-            return retriever.search(rewrite(query, facets), k=k, allowed=allowed, mode=mode, prefer=prefer)
-        inherited = inherit(facets, [query_facets(turn, self.vocab) for turn in reversed(context)])
-        prefer = self._prefer(inherited)
-        focused = retriever.search(
-            with_facets(query, facets, inherited), k=2 * k, allowed=allowed, mode=mode, prefer=prefer
-        )
-        whole = " ".join([*context, query])
-        broad = retriever.search(rewrite(whole, inherited), k=2 * k, allowed=allowed, mode=mode, prefer=prefer)
-        hits = {h.passage.passage_id: h for h in broad} | {h.passage.passage_id: h for h in focused}
-        fused = rrf(
-            {"focused": [h.passage.passage_id for h in focused], "broad": [h.passage.passage_id for h in broad]}
-        )
-        return [Hit(hits[pid].passage, score, hits[pid].ranks) for pid, score, _ in fused[:k]]
+        facets = query_facets(query, self.vocab) if prefer is None else prefer
+        return retriever.search(rewrite(query, facets), k=k, allowed=allowed, mode=mode, prefer=self._prefer(facets))
 
     def _prefer(self, facets: Facets) -> Callable[[Passage], float] | None:
         if not facets:

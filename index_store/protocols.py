@@ -88,10 +88,11 @@ class Filters:
     component: str | None = None
     agency: str | None = None
     doc: str | None = None  # doc_id, doc number ("336/KH-UBND") or source file name
+    docs: frozenset[str] | None = None  # doc_ids a search may return passages of (None: every document)
 
     def is_empty(self) -> bool:
         """True when no filter is set."""
-        return not any((self.province, self.plan_index, self.component, self.agency, self.doc))
+        return self.docs is None and not any((self.province, self.plan_index, self.component, self.agency, self.doc))
 
 
 @dataclass(frozen=True)

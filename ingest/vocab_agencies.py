@@ -13,7 +13,8 @@ from ingest.vocab_text import PhraseTable, Token, phrase_key, tokenize
 _BULLET_RE = re.compile(r"^[\s\-–—+•*·]+")
 _TRAIL_RE = re.compile(r"[\s.,;:/*\-–—]+$")
 _QUALIFIER_LEAD = frozenset({"cua"})
-_GENERIC_HEADS = frozenset({"Sở", "Ban", "Cục", "Phòng"})  # case-sensitive: "Sở Du lịch", not "cơ sở"
+_LEVELS = ("thành phố", "thị xã", "quận", "huyện", "tỉnh")  # level words a canonical name may end with
+_MAX_NAME_WORDS = 12  # an unknown agency name is cut after this many words
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class AgencyMatcher:
         joiners: words that join two agencies ("và", "cùng với").
         places: the province/locality tables, for trailing place qualifiers.
         source: the data file, for error messages.
+        name_stops: verbs and function words that end an unknown name in free text ("xây dựng", "của").
+        holders: titles that may stand before an agency and are not part of it ("Giám đốc", "Thủ trưởng").
     """
 
     def __init__(
@@ -54,6 +57,8 @@ class AgencyMatcher:
         joiners: Sequence[str],
         places: Places,
         source: str,
+        name_stops: Sequence[str] = (),
+        holders: Sequence[str] = (),
     ) -> None:
         self.table: PhraseTable[str] = PhraseTable(aliases, source)
         self.heads = tuple(sorted({nfc(h).lower() for h in head_words}, key=len, reverse=True))
@@ -64,6 +69,8 @@ class AgencyMatcher:
         self.stops: PhraseTable[bool] = PhraseTable(((s, True) for s in clause_stops), source)
         self.joiners: PhraseTable[bool] = PhraseTable(((j, True) for j in joiners), source)
         self._distributive_heads = frozenset(phrase_key(h)[0] for h in single_heads)
+        self.name_stops: PhraseTable[bool] = PhraseTable(((w, True) for w in name_stops), source)
+        self.holders: PhraseTable[bool] = PhraseTable(((w, True) for w in holders), source)
         self.places = places
 
     # -- pieces -----------------------------------------------------------------------------------
@@ -222,35 +229,88 @@ class AgencyMatcher:
             i = j
         return tuple(dict.fromkeys(out))
 
+    def _level_name(self, tokens: Sequence[Token], end: int, stop: int, name: str) -> str:
+        """``name`` with the level its mention states after the alias ("Văn phòng UBND thành phố" is the
+        city's office, not the province's): a canonical name that ends in a level word takes the written one."""
+        for k in range(end, stop):
+            lv = self.places.level_table.match_at(tokens, k)
+            if lv:
+                level = lv[1]
+                for word in _LEVELS:
+                    if name.endswith(" " + word):
+                        return name if word == level else f"{name[: -len(word)]}{level}"
+                return name
+        return name
+
+    def _head_at(self, tokens: Sequence[Token], i: int, after_title: bool = False) -> int | None:
+        """The end of an agency head word written at ``tokens[i]`` ("Trung tâm", "Sở" + a capitalised word);
+        after a title ("Người đứng đầu các cơ quan") the head may be written in lower case."""
+        t = tokens[i]
+        if not t.surface[:1].isupper() and not after_title:
+            return None
+        m = self.head_keys.match_at(tokens, i)
+        if m is None:
+            return None
+        written = " ".join(nfc(x.surface).lower() for x in tokens[i : m[0]])
+        if written not in self.heads and written not in self.single_heads:
+            return None  # "So Thuong mai" typed without diacritics is no agency by its head alone
+        if m[0] == i + 1 and nfc(t.surface).lower() in self.single_heads:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if nxt is None or not nxt.capitalised or nxt.gap.strip():
+                return None
+        return m[0]
+
+    def _open_end(self, tokens: Sequence[Token], i: int, head_end: int) -> int:
+        """Where an unknown name that starts with a head word ends: punctuation, a clause, a verb or
+        function word, a joiner before another agency, or after its place qualifier."""
+        j = max(head_end, i + 1)
+        limit = min(len(tokens), i + _MAX_NAME_WORDS)
+        while j < limit:
+            if self._boundary(tokens, j) or self.name_stops.match_at(tokens, j) or self.holders.match_at(tokens, j):
+                break
+            if tokens[j].gap.strip(" -–&"):
+                break
+            if self.places.level_table.match_at(tokens, j):
+                return self._qualifier_end(tokens, j)
+            if self.table.match_at(tokens, j) and j > head_end:
+                break
+            j += 1
+        return j
+
     def find(self, text: str) -> list[AgencyMention]:
-        """Every agency mention in free text (see :meth:`ingest.vocab.Vocabulary.find_agencies`)."""
+        """Every agency mention in free text (see :meth:`ingest.vocab.Vocabulary.find_agencies`).
+
+        Known names (aliases, longest first, with a place qualifier) come back canonical, keeping the
+        level the text writes; an unknown name that starts with a head word ("Liên đoàn Lao động tỉnh",
+        "Chi cục Thuế khu vực …") comes back as written, up to its boundary. A title before a name
+        ("Giám đốc Sở Tư pháp") is not part of it.
+        """
         tokens = tokenize(text)
         found: list[AgencyMention] = []
         i = 0
+        after_title = False
         while i < len(tokens):
             m = self.table.match_at(tokens, i)
             if m:
                 j = self._qualifier_end(tokens, m[0])
                 start, end = tokens[i].start, tokens[j - 1].end
-                found.append(AgencyMention(start, end, text[start:end], m[1]))
-                i = j
+                found.append(AgencyMention(start, end, text[start:end], self._level_name(tokens, m[0], j, m[1])))
+                i, after_title = j, False
                 continue
-            t = tokens[i]
-            if (
-                nfc(t.surface) in _GENERIC_HEADS
-                and i + 1 < len(tokens)
-                and tokens[i + 1].capitalised
-                and not tokens[i + 1].gap.strip()
-            ):
-                # an unknown name: its first word is capitalised, the rest often not ("Sở Thương mại");
-                # it ends at punctuation, a clause, a joiner before another agency, or after 4 words
-                j = i + 2
-                while j < min(len(tokens), i + 5) and not tokens[j].gap.strip(" -–") and not self._boundary(tokens, j):
-                    j += 1
-                start, end = t.start, tokens[j - 1].end
+            title = self.holders.match_at(tokens, i) if tokens[i].capitalised or after_title else None
+            if title:
+                i, after_title = title[0], True
+                continue
+            head = self._head_at(tokens, i, after_title)
+            after_title = False
+            if head is not None:
+                j = self._open_end(tokens, i, head)
+                start, end = tokens[i].start, tokens[j - 1].end
                 surface = text[start:end]
-                found.append(AgencyMention(start, end, surface, clean_name(surface)))
-                i = j
-                continue
+                name = clean_name(surface)
+                if len(name.split()) >= 2:
+                    found.append(AgencyMention(start, end, surface, name))
+                    i = j
+                    continue
             i += 1
         return found

@@ -102,6 +102,8 @@ def load_agencies(path: Path, places: Places) -> tuple[AgencyMatcher, dict[str, 
         _strs(data.get("joiners"), f"{path}: joiners"),
         places,
         str(path),
+        _strs(data.get("name_stops"), f"{path}: name_stops"),
+        _strs(data.get("holder_titles"), f"{path}: holder_titles"),
     )
     return matcher, levels
 

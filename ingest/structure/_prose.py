@@ -1,11 +1,14 @@
-"""Assignments stated in prose.
+"""Assignments stated in prose, read by the shared role finder (:mod:`ingest.roles`).
 
-- "Giao Sở Nội vụ chủ trì, phối hợp với … tổ chức …" and "Cơ quan tham mưu thực hiện: …; Cơ quan phối
-  hợp: …": lead and coordinating agencies of the sentence.
-- A "TỔ CHỨC THỰC HIỆN" section numbered by agency ("1. Sở Nội vụ" + its bullets, or "2. Trưởng các
-  phòng, ban có trách nhiệm …"): the agency leads everything in its item.
+- A sentence that makes an agency lead ("Giao Sở Nội vụ chủ trì, phối hợp với …", "- Phòng X theo dõi,
+  phối hợp với Y …", "+ Phòng X: Tham mưu …", "Giám đốc Sở X có trách nhiệm …", "UBND tỉnh giao Sở X …",
+  "Sở Nội vụ về nội dung A; Sở Tư pháp về nội dung B"): a record with its lead and coordinating agencies.
+- Role label lines ("Cơ quan tham mưu thực hiện: …", "Cơ quan phối hợp: …", "Đơn vị chủ trì/thực hiện:
+  …") and an item headed by an agency's name ("1. Sở Nội vụ" + its bullets, as in "TỔ CHỨC THỰC HIỆN"):
+  one record for the whole item.
 - A solution group under an index heading ("(4) Nội dung về Cải cách thủ tục hành chính … Giải pháp
-  khắc phục: …"): a record for that component, led by the units it names or by the plan's issuer.
+  khắc phục: …") that names no unit, in a department's own plan: a record for that component, carried
+  by the department. The issuer of a province's or district's plan is never made lead by default.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.model import Assignment, Document, stable_id
+from ingest.roles import Role, find_roles, leads_and_coops
 from ingest.structure._cues import Cues
 from ingest.structure._sections import Heading
 from ingest.textnorm import fold
@@ -41,73 +45,69 @@ def deadlines(text: str) -> str:
     return "; ".join(dict.fromkeys(m.group(0).strip() for m in _DEADLINE.finditer(text)))
 
 
-def _leading_agency(vocab: Any, text: str, cues: Cues) -> str | None:
-    """The agency a sentence or item opens with, after "Giao"/"Đề nghị", within its first words."""
-    body = re.sub(r"^[\s\-+•*]+", "", text)
-    f = fold(body)
-    for verb in cues.prose["assign_verbs"]:
-        if f.startswith(verb + " "):
-            body = body[len(verb) + 1 :]
-            break
-    for mention in vocab.find_agencies(body[:160]):
-        # "Công chức, viên chức Bộ phận một cửa của Sở …": the unit may follow a few words naming its staff
-        if (
-            mention.start <= 3
-            or mention.start <= 40
-            and not any(v in fold(body[: mention.start]) for v in cues.task_verbs)
-        ):
-            return str(mention.canonical)
-        break
+def _heading_agency(vocab: Any, title: str) -> str | None:
+    """The agency a numbered item is about when its heading is the agency's name ("2. Văn phòng HĐND và
+    UBND huyện", "1. Sở Nội vụ:"); a heading that only mentions one ("1. Tăng cường … của Sở Nội vụ") is not."""
+    body = re.sub(r"^[\s\-+•*]+", "", title).rstrip(" :.")
+    mentions = vocab.find_agencies(body[:200])
+    if len(mentions) == 1 and mentions[0].start <= 3 and mentions[0].end >= 0.7 * len(body):
+        return str(mentions[0].canonical)
     return None
 
 
-def _coop(vocab: Any, text: str, lead: str) -> tuple[str, ...]:
-    f = fold(text)
-    pos = f.find("phoi hop")
-    if pos < 0:
-        return ()
-    tail = text[pos : pos + 400]
-    names = [m.canonical for m in vocab.find_agencies(tail)]
-    return tuple(dict.fromkeys(n for n in names if n != lead))
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", text) if s.strip()]
 
 
 def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cues: Cues) -> list[Assignment]:
-    """Assignments found in the prose units of one document."""
+    """Assignments found in the prose units of one document.
+
+    Each sentence is read by the role finder (:func:`ingest.roles.find_roles`); a sentence with a lead
+    agency is a record. Label lines ("Cơ quan tham mưu thực hiện: …", "Cơ quan phối hợp: …") and an item
+    headed by an agency's name ("1. Phòng Nội vụ" + its bullets) assign the whole item.
+    """
     out: list[Assignment] = []
     for unit in units:
-        titles = " ".join(fold(h.title) for h in unit.path)
-        in_impl = any(k in titles for k in cues.prose["implementation_sections"])
-        item_lead = None
-        if in_impl and unit.path and unit.path[-1].kind in ("arabic", "letter"):
-            item_lead = _leading_agency(vocab, unit.path[-1].title, cues)
-        if item_lead:
-            out.append(_make(doc, unit, "", unit.text, (item_lead,), _coop(vocab, unit.text, item_lead), "prose"))
+        item_lead = _heading_agency(vocab, unit.path[-1].title) if unit.path else None
+        labelled: tuple[list[str], list[str]] = ([], [])
+        lines = _sentences(unit.text)
+        sentence_records = []
+        for sentence in lines:
+            roles = find_roles(sentence, vocab)
+            leads, coops = leads_and_coops(roles)
+            if roles and _is_label(sentence, roles):
+                labelled[0].extend(leads)
+                labelled[1].extend(coops)
+            elif leads and not item_lead:
+                sentence_records.append((sentence, leads, coops))
+        lead = tuple(dict.fromkeys(([item_lead] if item_lead else []) + labelled[0]))
+        if lead:
+            named = labelled[1] or [c for line in lines for c in leads_and_coops(find_roles(line, vocab))[1]]
+            coop = tuple(dict.fromkeys(a for a in named if a not in lead))
+            out.append(_make(doc, unit, _solution_component(vocab, unit, cues) or "", unit.text, lead, coop, "prose"))
             continue
         comp = _solution_component(vocab, unit, cues)
-        if comp is not None:
-            lead = tuple(dict.fromkeys(a for a in _bullet_leads(vocab, unit.text, cues))) or (
-                (doc.issuer,) if doc.issuer and doc.level in ("sở", "huyện", "thị xã") else ()
-            )
-            out.append(_make(doc, unit, comp, unit.text, lead, (), "prose"))
+        if comp is not None and not sentence_records:
+            # a solution group of a department's own plan with no unit named: the department carries it
+            own = (doc.issuer,) if doc.issuer and doc.level == "sở" else ()
+            out.append(_make(doc, unit, comp, unit.text, own, (), "prose"))
             continue
-        for sentence in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", unit.text):
-            f = fold(sentence)
-            if not (f.lstrip("-+ ").startswith(cues.prose["assign_verbs"]) or "co quan tham muu" in f):
-                continue
-            lead_name = _leading_agency(vocab, sentence, cues)
-            if lead_name:
-                out.append(_make(doc, unit, "", sentence, (lead_name,), _coop(vocab, sentence, lead_name), "prose"))
+        if len(sentence_records) > 1 and len({leads for _, leads, _ in sentence_records}) == 1:
+            # one unit, one lead ("4. Giao Thanh tra tỉnh chủ trì … Hoàn thành trước 31/5/2024."): the item
+            coops = tuple(dict.fromkeys(c for _, _, cs in sentence_records for c in cs))
+            out.append(_make(doc, unit, comp or "", unit.text, sentence_records[0][1], coops, "prose"))
+            continue
+        if len(sentence_records) == 1 and len(lines) <= 4:
+            sentence_records = [(unit.text, *sentence_records[0][1:])]
+        for sentence, leads, coops in sentence_records:
+            out.append(_make(doc, unit, comp or "", sentence, leads, coops, "prose"))
     return out
 
 
-def _bullet_leads(vocab: Any, text: str, cues: Cues) -> list[str]:
-    leads = []
-    for line in text.split("\n"):
-        if line.lstrip().startswith(("+", "-")):
-            name = _leading_agency(vocab, line, cues)
-            if name:
-                leads.append(name)
-    return leads
+def _is_label(sentence: str, roles: Sequence[Role]) -> bool:
+    """A role label line: "Cơ quan chủ trì: …", "Đơn vị phối hợp: …" (the agencies come after the colon)."""
+    head, colon, _ = sentence.partition(":")
+    return bool(colon) and all(r.start > len(head) for r in roles if r.role in ("lead", "coop"))
 
 
 def _solution_component(vocab: Any, unit: ProseUnit, cues: Cues) -> str | None:

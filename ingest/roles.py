@@ -1,0 +1,213 @@
+"""Who does what in a sentence: agency mentions with their role (lead, coordinating, assigning).
+
+One rule reads the shapes plans write assignments in, from the cue words of ``ingest/vocab/roles.toml``:
+
+* a label before ":" that names a role ("Cơ quan chủ trì: Sở Y tế", "Cơ quan phối hợp: …", "Đơn vị chủ
+  trì/thực hiện: …") gives that role to every agency after it;
+* otherwise agencies are taken in groups (names joined only by commas, "và", "cùng"), and a group's role
+  comes from the cue just before it ("Giao Sở X", "đề nghị Sở X" → lead; "phối hợp với Sở Y, Sở Z" →
+  coordinating), else from the cue just after it ("Sở X chủ trì", "Phòng X: Tham mưu …", "Sở X làm đầu
+  mối" → lead; "UBND tỉnh giao …" → assigning), else — for the group that opens its clause — from what
+  it does ("Sở Du lịch xây dựng …", "Sở Nội vụ về nội dung A; Sở Tư pháp về nội dung B" → lead).
+
+A title before a name ("Giám đốc Sở Tư pháp có trách nhiệm chủ trì …") is not part of it. An agency the
+sentence only mentions gets the role "mention". The issuer of a plan is never made lead here: only what
+the sentence says counts.
+
+Example:
+    >>> [(r.agency, r.role) for r in find_roles("Giao Sở Nội vụ chủ trì, phối hợp với Sở Tư pháp.", vocab)]
+    [('Sở Nội vụ', 'lead'), ('Sở Tư pháp', 'coop')]
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.textnorm import fold
+from ingest.vocab_load import read_toml
+from ingest.vocab_text import PhraseTable, tokenize
+
+ROLES_FILE = Path(__file__).with_name("vocab") / "roles.toml"
+LEAD, COOP, ASSIGNER, MENTION = "lead", "coop", "assigner", "mention"
+_CLAUSE_RE = re.compile(r"[;]|[.!?](?=\s+[^\s\d])")
+_LABEL_RE = re.compile(r"^[\s\-–+•*]*([^:\n]{2,60}?)\s*:\s*")
+_FILLERS = frozenset({"cho", "giup", "voi", "cac"})
+_GROUP_GAP_RE = re.compile(r"^[\s,]*(?:(?:và|va|cùng|cung|với|voi)\s*)?[\s,]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Role:
+    """An agency named in a text, with what the text makes it do."""
+
+    agency: str  # canonical name (the level the text writes is kept), or the name as written
+    role: str  # "lead" | "coop" | "assigner" | "mention"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Cues:
+    table: PhraseTable[str]  # cue phrase → "lead" | "coop" | "assign" | "act"
+    label_nouns: tuple[str, ...]
+    label_roles: tuple[str, ...]
+    holders: PhraseTable[bool]  # "Giám đốc", "Thủ trưởng": a title between a cue and the agency it names
+
+
+@functools.lru_cache(maxsize=4)
+def _cues(path: Path = ROLES_FILE) -> _Cues:
+    data = read_toml(path)
+    try:
+        entries = [(cue, kind) for kind in ("lead", "coop", "assign", "act") for cue in data[kind]]
+        # a phrase listed under two kinds keeps the first (lead before coop before assign before act)
+        seen: dict[str, str] = {}
+        for cue, kind in entries:
+            seen.setdefault(fold(cue), kind)
+        table = PhraseTable(((cue, seen[fold(cue)]) for cue, _ in entries), str(path))
+        return _Cues(
+            table,
+            tuple(fold(w) for w in data["label_nouns"]),
+            tuple(fold(w) for w in data["label_roles"]),
+            PhraseTable(((w, True) for w in data["holders"]), str(path)),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"{path}: missing or malformed key {exc}; expected lead, coop, assign, act lists") from exc
+
+
+def _label(text: str, mentions: Sequence[Any], cues: _Cues) -> tuple[str, int] | None:
+    """``(role, end of label)`` when ``text`` opens with a role label ("Cơ quan phối hợp: …")."""
+    m = _LABEL_RE.match(text)
+    if not m or any(x.start < m.end(1) for x in mentions):
+        return None
+    label = fold(m.group(1))
+    if not any(r in label for r in cues.label_roles):
+        return None
+    if not any(n in label for n in cues.label_nouns) and not any(
+        kind in (LEAD, COOP) for _, _, kind in cues.table.find_all(tokenize(m.group(1)))
+    ):
+        return None
+    return (COOP if "phoi hop" in label and "chu tri" not in label else LEAD), m.end()
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _CLAUSE_RE.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def find_roles(text: str, vocab: Any, cues_path: Path = ROLES_FILE) -> list[Role]:
+    """Every agency ``text`` names, in order, with its role (see the module docstring).
+
+    Args:
+        text: a sentence, a bullet or a label line of a plan, letter, decision or news page.
+        vocab: the vocabulary (``ingest.vocab.load_vocabulary()``) that finds agency mentions.
+
+    Returns:
+        One :class:`Role` per mention; "lead" and "coop" only where a cue says so.
+    """
+    cues = _cues(cues_path)
+    mentions = vocab.find_agencies(text)
+    if not mentions:
+        return []
+    out: list[Role] = []
+    offset = 0
+    for line in text.split("\n"):
+        inside = [m for m in mentions if offset <= m.start < offset + len(line)]
+        if inside:
+            label = _label(line, [_shift(m, -offset) for m in inside], cues)
+            if label is not None:
+                role, end = label
+                out += [Role(m.canonical, role if m.start - offset >= end else MENTION, m.start, m.end) for m in inside]
+            else:
+                for start, end in _clauses(line):
+                    clause = [m for m in inside if offset + start <= m.start < offset + end]
+                    if clause:
+                        out += _clause_roles(text, offset + start, offset + end, clause, cues)
+        offset += len(line) + 1
+    return out
+
+
+def _shift(mention: Any, by: int) -> Any:
+    return replace(mention, start=mention.start + by, end=mention.end + by)
+
+
+def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues: _Cues) -> list[Role]:
+    clause = text[start:end]
+    hits = [
+        (tokens[i].start + start, tokens[j - 1].end + start, kind)
+        for tokens in (tokenize(clause),)
+        for i, j, kind in cues.table.find_all(tokens)
+    ]
+    groups: list[list[Any]] = []
+    for m in mentions:
+        if groups and _GROUP_GAP_RE.match(text[groups[-1][-1].end : m.start]):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    out: list[Role] = []
+    prev_end = start
+    for n, group in enumerate(groups):
+        g_start, g_end = group[0].start, group[-1].end
+        nxt = groups[n + 1][0].start if n + 1 < len(groups) else end
+        # cues inside a mention are part of its name ("Ban Chỉ đạo"), never cues
+        before = [k for s, e, k in hits if prev_end <= s and e <= g_start]
+        after = [k for s, e, k in hits if g_end <= s and e <= nxt]
+        gap_before = text[prev_end:g_start]
+        subject = n == 0 and not any(k in (LEAD, COOP, "act") for k in before) or ":" in gap_before[-3:]
+        colon_after = text[g_end:nxt].lstrip().startswith(":")
+        first_after = after[0] if after else None
+        last = before[-1] if before else None
+        direct = last if last is not None and _adjacent(text, hits, prev_end, g_start, cues) else None
+        if direct == "assign" or (last == "assign" and first_after not in ("assign",)):
+            # "đề nghị Ủy ban MTTQ phối hợp …" asks it to coordinate; "Giao Sở X phối hợp với Sở Y …" makes X act
+            loose_coop = first_after == COOP and not re.match(r"\s*phoi hop voi", fold(text[g_end:nxt]))
+            role = COOP if loose_coop else LEAD
+        elif direct == COOP:
+            role = COOP
+        elif direct in (LEAD, "act"):
+            role = MENTION  # "tham mưu UBND tỉnh …", "theo hướng dẫn của Sở Nội vụ": the advised or cited body
+        elif first_after == "assign":
+            role = ASSIGNER
+        elif first_after == LEAD or colon_after:
+            role = LEAD
+        elif subject and first_after in ("act", COOP):
+            role = LEAD
+        elif last == COOP:
+            role = COOP
+        else:
+            role = MENTION
+        out += [Role(m.canonical, role, m.start, m.end) for m in group]
+        prev_end = g_end
+    return out
+
+
+def _adjacent(text: str, hits: Sequence[tuple[int, int, str]], prev_end: int, g_start: int, cues: _Cues) -> bool:
+    """Whether the last cue before a group stands right before it ("giao cho Thủ trưởng các sở …")."""
+    ends = [e for s, e, _ in hits if prev_end <= s and e <= g_start]
+    if not ends:
+        return False
+    gap = tokenize(text[max(ends) : g_start])
+    k = 0
+    while k < len(gap):
+        m = cues.holders.match_at(gap, k)
+        if m:
+            k = m[0]
+        elif gap[k].key in _FILLERS:
+            k += 1
+        else:
+            return False
+    return True
+
+
+def leads_and_coops(roles: Sequence[Role]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The lead agencies and the coordinating ones (not also leads), each in order, without repeats."""
+    leads = tuple(dict.fromkeys(r.agency for r in roles if r.role == LEAD))
+    coops = tuple(dict.fromkeys(r.agency for r in roles if r.role == COOP and r.agency not in leads))
+    return leads, coops

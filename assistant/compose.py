@@ -81,15 +81,21 @@ class Ctx:
         ask = ask or ask_of(self.plan.intent, self.plan.fact_kind)
         if ask not in self._evidence:
             self._evidence[ask] = rank_sentences(
-                self.hits(), terms(self.plan.keywords), ask, self.vocab, extra_terms=self.extra_terms,
+                self.hits(), self.query_terms(), ask, self.vocab, extra_terms=self.extra_terms,
                 extra_weight=self.extra_weight, year=self.plan.year,
             )  # fmt: skip
         return self._evidence[ask]
 
+    def query_terms(self) -> list[str]:
+        """The question's words that choose sentences: its content words without the place it names (the
+        place decides the scope; as words it would favour any sentence that repeats it)."""
+        place = set(terms([self.plan.province or "", self.plan.locality or ""]))
+        return [t for t in terms(self.plan.keywords) if t not in place]
+
     def evidence_of(self, hits: Sequence[Any], ask: str, limit: int = 40) -> list[Sentence]:
         """The sentences of these passages (not the retrieved ones), best first."""
         return rank_sentences(
-            hits, terms(self.plan.keywords), ask, self.vocab, extra_terms=self.extra_terms,
+            hits, self.query_terms(), ask, self.vocab, extra_terms=self.extra_terms,
             extra_weight=self.extra_weight, year=self.plan.year, limit=limit,
         )  # fmt: skip
 
@@ -476,7 +482,7 @@ def signer(ctx: Ctx) -> Draft:
         shown = sig or card
         title = ""
         if sig is not None:
-            title = " / ".join(x.strip() for x in sig.text.split("\n")[:-1] if x.strip())
+            title = " / ".join(x.strip() for x in sig.text.split("\n") if x.strip() and x.strip() != d.signer)
         cite = ctx.cites.cite(shown) if shown is not None else ""
         lines.append(
             f"- **{md(d.signer)}**" + (f" — {md(title)}" if title else "") + f" — {doc_label(d)} {cite}".rstrip()

@@ -171,14 +171,18 @@ def rank_sentences(
         year: a year the question names; a figure sentence that states it counts more.
         limit: how many passages to read.
     """
-    pool: list[tuple[int, Any, int, int, str, set[str], str, str]] = []
+    pool: list[tuple[int, Any, int, int, str, set[str], str, str, set[str]]] = []
     for rank, hit in enumerate(hits[:limit], start=1):
         header = _WORD_RE.findall(fold(hit.passage.header))
         pieces = split_sentences(hit.passage)
+        before = ""
         for (start, end, text), lead_in in zip(pieces, lead_ins([p[2] for p in pieces]), strict=True):
             folded = fold(text)
             words = set(_WORD_RE.findall(folded)) | set(header) | set(_WORD_RE.findall(fold(lead_in)))
-            pool.append((rank, hit, start, end, text, words, folded, lead_in))
+            # the sentence before it ("… (PCI) năm 2023. Theo đó, tỉnh đạt 68,56 điểm") counts half
+            near = set(_WORD_RE.findall(fold(before))) - words
+            pool.append((rank, hit, start, end, text, words, folded, lead_in, near))
+            before = text
     if not pool:
         return []
     weights = {t: 1.0 for t in query_terms}
@@ -189,8 +193,8 @@ def rank_sentences(
     total = sum(idf.values()) or 1.0
     pairs = [f"{a} {b}" for a, b in zip(query_terms, query_terms[1:], strict=False)]
     out = []
-    for rank, hit, start, end, text, words, folded, lead_in in pool:
-        held = sum(v for t, v in idf.items() if t in words)
+    for rank, hit, start, end, text, words, folded, lead_in, near in pool:
+        held = sum(v for t, v in idf.items() if t in words) + 0.5 * sum(v for t, v in idf.items() if t in near)
         joined = sum(1 for p in pairs if p in folded)
         coverage = held / total
         roles: tuple[Role, ...] = ()
@@ -201,7 +205,7 @@ def rank_sentences(
                 inherited = tuple(find_roles(_as_subject(lead_in), vocab))
                 if any(r.role in (LEAD, "coop") for r in inherited):
                     roles, governing = inherited, lead_in
-        bonus = _ask_bonus(ask, text, roles, year)
+        bonus = _ask_bonus(ask, text, roles, year, near_year=bool(year) and str(year) in near)
         prior = 1.0 / (1 + 0.15 * (rank - 1))
         score = (coverage + 0.08 * joined) * (1 + bonus) * prior / (1 + 0.15 * math.log1p(len(text) / 200))
         out.append(Sentence(hit, rank, text, start, end, score, coverage, roles, governing))
@@ -228,14 +232,14 @@ def _as_subject(lead_in: str) -> str:
     return f"{line}:"
 
 
-def _ask_bonus(ask: str, text: str, roles: Sequence[Role], year: int | None) -> float:
+def _ask_bonus(ask: str, text: str, roles: Sequence[Role], year: int | None, near_year: bool = False) -> float:
     if ask in ("who", "tasks"):
         return 0.6 if any(r.role == LEAD for r in roles) else 0.3 if any(r.role == "coop" for r in roles) else 0.0
     pattern = ASKS.get(ask)
     if pattern is None:
         return 0.0
     bonus = 0.5 if pattern.search(text) else 0.0
-    if ask == "figure" and year is not None and bonus and re.search(rf"(?<![/\d]){year}\b", text):
+    if ask == "figure" and year is not None and bonus and (near_year or re.search(rf"(?<![/\d]){year}\b", text)):
         bonus += 0.4
     return bonus
 

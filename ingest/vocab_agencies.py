@@ -69,6 +69,7 @@ class AgencyMatcher:
         self.stops: PhraseTable[bool] = PhraseTable(((s, True) for s in clause_stops), source)
         self.joiners: PhraseTable[bool] = PhraseTable(((j, True) for j in joiners), source)
         self._distributive_heads = frozenset(phrase_key(h)[0] for h in single_heads)
+        self._acronym_heads = frozenset(nfc(h) for h in (*head_words, *single_heads) if h.isupper())
         self.name_stops: PhraseTable[bool] = PhraseTable(((w, True) for w in name_stops), source)
         self.holders: PhraseTable[bool] = PhraseTable(((w, True) for w in holders), source)
         self.places = places
@@ -248,6 +249,8 @@ class AgencyMatcher:
         t = tokens[i]
         if not t.surface[:1].isupper() and not after_title:
             return None
+        if len(t.surface) > 1 and t.surface.isupper() and nfc(t.surface) not in self._acronym_heads:
+            return None  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA": a heading in capitals, not a name
         m = self.head_keys.match_at(tokens, i)
         if m is None:
             return None

@@ -111,6 +111,7 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
     builder.prose(units, prose)
     builder.totals(cues)
     builder.footnotes([s for s in segments if s.role == "footnote"])
+    builder.signatures(segments)
     builder.document_card(raw, segments)
     passages = _unique(builder.passages)
     sections = tuple((_location(s.path), s.block.start, s.block.end) for s in segments if s.role == "heading")

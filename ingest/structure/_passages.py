@@ -20,6 +20,7 @@ from ingest.structure._sections import Segment
 from ingest.textnorm import fold
 
 _MAX_CHARS = 900
+_NOT_SIGNATURE = ("noi nhan", "luu", "nhu tren", "nhu dieu", "nguon tra cuu")
 _LABELS = tuple((role, ROW_LABELS[role]) for role in ("target", "tasks", "deadline"))
 
 
@@ -179,6 +180,35 @@ class PassageBuilder:
                     "Chú thích",
                     (seg.block.start, seg.block.end),
                 )
+
+    def signatures(self, segments: Sequence[Segment]) -> None:
+        """The signature block after each "Nơi nhận:" (who signed, with which title: "TM. ỦY BAN NHÂN DÂN /
+        KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / Trần Minh Khôi") as a passage of its own."""
+        runs: list[list[Segment]] = []
+        for seg in segments:
+            if seg.role == "closing" and isinstance(seg.block, Para):
+                if runs and runs[-1][-1].block.end + 2 >= seg.block.start - 200:
+                    runs[-1].append(seg)
+                else:
+                    runs.append([seg])
+        for run in runs:
+            lines = [
+                line.strip(" *_#") for seg in run for line in seg.block.text.split("\n")
+                if line.strip(" *_#") and not fold(line).lstrip("-+• *").startswith(_NOT_SIGNATURE)
+                and not line.lstrip().startswith(("-", "+", "•"))
+            ]  # fmt: skip
+            if self.doc.signer in lines:  # what follows the name is the next document's header
+                lines = lines[: lines.index(self.doc.signer) + 1]
+            if not lines or len(lines) > 8:
+                continue
+            self._add(
+                "signature",
+                self._header("Chữ ký", (), "", ""),
+                "\n".join(lines),
+                "Chữ ký",
+                (run[0].block.start, run[-1].block.end),
+                agencies=(self.doc.issuer,) if self.doc.issuer else (),
+            )
 
     def document_card(self, raw: RawDocument, segments: Sequence[Segment]) -> None:
         """One passage that states what the plan is: number, date, issuer, signer, what it implements."""

@@ -56,7 +56,20 @@ def _heading_agency(vocab: Any, title: str) -> str | None:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", text) if s.strip()]
+    """Lines and sentences of a unit; a label line ("Cơ quan phối hợp: A; B; C") stays whole."""
+    return [s.strip() for s in re.split(r"(?<=[.])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", text) if s.strip()]
+
+
+def _clause_records(sentence: str, vocab: Any) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """A one-paragraph list ("Phòng Nội vụ về nội dung A; Phòng Tư pháp về nội dung B; …") as one record
+    per clause when each clause has a lead of its own; otherwise the sentence as one record."""
+    whole = leads_and_coops(find_roles(sentence, vocab))
+    clauses = [c.strip() for c in sentence.split(";") if c.strip()]
+    if len(clauses) > 1 and len(whole[0]) > 1:
+        parts = [(c, *leads_and_coops(find_roles(c, vocab))) for c in clauses]
+        if sum(1 for _, leads, _ in parts if leads) >= 2:
+            return [(c, leads, coops) for c, leads, coops in parts if leads]
+    return [(sentence, *whole)] if whole[0] else []
 
 
 def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cues: Cues) -> list[Assignment]:
@@ -74,17 +87,22 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
         sentence_records = []
         for sentence in lines:
             roles = find_roles(sentence, vocab)
-            leads, coops = leads_and_coops(roles)
             if roles and _is_label(sentence, roles):
+                leads, coops = leads_and_coops(roles)
                 labelled[0].extend(leads)
                 labelled[1].extend(coops)
-            elif leads and not item_lead:
-                sentence_records.append((sentence, leads, coops))
+            elif any(r.role == "lead" for r in roles):
+                sentence_records += _clause_records(sentence, vocab)
         lead = tuple(dict.fromkeys(([item_lead] if item_lead else []) + labelled[0]))
         if lead:
             named = labelled[1] or [c for line in lines for c in leads_and_coops(find_roles(line, vocab))[1]]
             coop = tuple(dict.fromkeys(a for a in named if a not in lead))
-            out.append(_make(doc, unit, _solution_component(vocab, unit, cues) or "", unit.text, lead, coop, "prose"))
+            comp = _solution_component(vocab, unit, cues) or ""
+            out.append(_make(doc, unit, comp, unit.text, lead, coop, "prose"))
+            # a sentence in the item that gives the work to another unit ("- Phòng Tư pháp tham mưu …")
+            for sentence, leads, coops in sentence_records:
+                if not set(leads) <= set(lead):
+                    out.append(_make(doc, unit, comp, sentence, leads, coops, "prose"))
             continue
         comp = _solution_component(vocab, unit, cues)
         if comp is not None and not sentence_records:

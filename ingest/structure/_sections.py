@@ -23,6 +23,8 @@ _SMALL = re.compile(r"^([a-zđ])[\.\)]\s+(\S.*)$")
 _APPENDIX = re.compile(r"^ph[uụ] l[uụ]c\s*([0-9IVX]+)?\b\.?\s*(.*)$", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s*\S")
 _END_OF_BODY = ("noi nhan", "nguon tra cuu")
+# after a decision's or letter's signature, an attached document starts with its own title
+_ATTACHED = re.compile(r"^(?:ke hoach|quy dinh|quy che|chuong trinh|phuong an|de an)$|^\(?ban hanh kem theo")
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ def segment(blocks: Sequence[Block]) -> list[Segment]:
 
     Returns one Segment per block. Appendix title lines (upper-case lines after "PHỤ LỤC N" and the
     "(Kèm theo …)" line) get role ``appendix-title``; the recipients/signature block after
-    "Nơi nhận:" gets role ``closing`` until the next appendix.
+    "Nơi nhận:" gets role ``closing`` until the next appendix or the document a decision issues ("KẾ
+    HOẠCH" after the signature).
     """
     out: list[Segment] = []
     stack: list[Heading] = []
@@ -128,6 +131,8 @@ def segment(blocks: Sequence[Block]) -> list[Segment]:
             continue
         if fold(text).startswith(_END_OF_BODY):
             closing = True
+        elif closing and _ATTACHED.match(fold(text.strip("*_# ")).strip()) and (text.isupper() or fold(text).startswith(("(", "ban hanh"))):
+            closing, stack = False, []  # "KẾ HOẠCH" after "Nơi nhận" and the signature: the plan a decision issues
         if closing:
             out.append(Segment(block, tuple(stack), "closing", " ".join(appendix_title)))
             continue

@@ -21,6 +21,7 @@ _QUOTED_RE = re.compile(
     r"(?<!\w)(?:'([^'\n]{3,150})'|\"([^\"\n]{3,150})\"|“([^”\n]{3,150})”|‘([^’\n]{3,150})’|«([^»\n]{3,150})»)"
 )
 _YEAR_RE = re.compile(r"(?<![\d/.,-])(20[0-3]\d)(?![\d/]|\.\d)")  # plans speak of 2000–2039
+_RANGE_RE = re.compile(r"(?<!\d)(20\d\d)\s*[-–—]\s*(20\d\d)(?!\d)")
 _PLAUSIBLE_YEARS = range(2000, 2036)  # "kế hoạch 2039" is a plan's number, "kế hoạch 2025" a year
 _DOC_RE = re.compile(r"(?<![\d/])(\d{1,5})/(?:(?:19|20)\d\d/)?([A-ZĐ]{1,6}(?:-[A-ZĐa-z0-9]{1,10})*)")
 _BARE_DOC_RE = re.compile(r"\b(?:kh|ke hoach|plan)\s+(?:so\s+|no\s+)?(\d{1,5})\b")
@@ -220,7 +221,10 @@ def detect(
     agencies = tuple(dict.fromkeys(m.canonical for m in assigned + mentions))
     spans += [(m.start, m.end) for m in mentions]
     doc = _doc(vocab, text)
-    years = tuple(dict.fromkeys(int(y) for y in _YEAR_RE.findall(text) if y != doc and int(y) in _PLAUSIBLE_YEARS))
+    period = {y for m in _RANGE_RE.finditer(text) for y in m.groups()}  # "giai đoạn 2018-2020" names no one year
+    years = tuple(
+        dict.fromkeys(int(y) for y in _YEAR_RE.findall(text) if y != doc and y not in period and int(y) in _PLAUSIBLE_YEARS)
+    )
     return Slots(
         provinces,
         candidates,

@@ -137,7 +137,10 @@ class Assistant:
             focused = plain(" ".join([query, *inherited]), 2 * k)
             broad = plain(" ".join([*(t.question for t in earlier), query]), 2 * k)
             hits = {h.passage.passage_id: h for h in broad} | {h.passage.passage_id: h for h in focused}
-            rankings = {"focused": [h.passage.passage_id for h in focused], "broad": [h.passage.passage_id for h in broad]}
+            rankings = {
+                "focused": [h.passage.passage_id for h in focused],
+                "broad": [h.passage.passage_id for h in broad],
+            }
             if previous:
                 rankings["previous"] = previous
             out = []
@@ -161,17 +164,34 @@ class Assistant:
         if scope.missing:
             return scope.missing
         known = [d for d in scope.known if d in view.documents] or list(scope.docs or view.documents)
-        if plan.plan_index and plan.plan_indices and not any(self._covers(view, d, plan.plan_index) for d in known):
+        # a page that names no province at all ("… của tỉnh") may be about the one asked: it counts as evidence
+        docs = known + [d for d in scope.docs or () if d not in scope.known and self._placeless(view, d)]
+        if plan.plan_index and plan.plan_indices and not any(self._covers(view, d, plan.plan_index) for d in docs):
             where = f" của {plan.province}" if plan.province else ""
             return f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}"
         figure = plan.fact_kind in ("score", "target", "rank")
-        if plan.intent == "fact" and figure and plan.year and not self._states_year(view, known, plan):
+        if (
+            plan.intent == "fact"
+            and figure
+            and plan.years
+            and not any(self._states_year(view, docs, plan, y) for y in plan.years)
+        ):
             return f"không có số liệu năm {plan.year}"
         asks_province = "tinh " + fold(plan.province or "-") in fold(plan.question)
-        docs = [view.documents[d] for d in known]
-        if asks_province and plan.fact_kind in ("rank", "score") and docs and all(d.level == "huyện" for d in docs):
+        levels = [view.documents[d].level for d in known]
+        if asks_province and plan.fact_kind in ("rank", "score") and levels and all(lv == "huyện" for lv in levels):
             return f"chỉ có kế hoạch cấp huyện của {plan.province}"
         return None
+
+    def _placeless(self, view: KbView, doc_id: str) -> bool:
+        """Whether a document's metadata and text name no province at all."""
+        key = ("placeless", doc_id)
+        if key not in view.memo:
+            doc = view.documents[doc_id]
+            view.memo[key] = not doc.province and not self.vocab.find_provinces(
+                " ".join(p.text for p in view.doc_passages(doc_id))
+            )
+        return bool(view.memo[key])
 
     def _covers(self, view: KbView, doc_id: str, index: str) -> bool:
         """Whether a document is about ``index``: its metadata, its records, or any of its passages names it."""
@@ -184,19 +204,20 @@ class Assistant:
             view.memo[key] = found
         return index in view.memo[key]
 
-    def _states_year(self, view: KbView, docs: Sequence[str], plan: QueryPlan) -> bool:
-        """Whether a plan in scope states a figure for the year asked (a score label, or a sentence that
-        names the year beside a figure and is about the index asked, when one is named)."""
-        year = str(plan.year)
+    def _states_year(self, view: KbView, docs: Sequence[str], plan: QueryPlan, year: int) -> bool:
+        """Whether a plan in scope states a figure for ``year`` (a score label, or a sentence that names the
+        year beside a figure — or beside a goal in words when the question asks a target, not a number —
+        and is about the index asked, when one is named)."""
         wanted = set(docs)
-        if any(year in label for s in view.scores if s["doc_id"] in wanted for label, _ in s["values"]):
+        if any(str(year) in label for s in view.scores if s["doc_id"] in wanted for label, _ in s["values"]):
             return True
         texts = [
             p.text for d in docs for p in view.doc_passages(d)
             if not plan.plan_index or p.plan_index == plan.plan_index
-            or (not p.plan_index and plan.plan_index in self.vocab.find_indices(p.text))
+            or (not p.plan_index and plan.plan_index in self.vocab.find_indices(p.header + " " + p.text))
         ]  # fmt: skip
-        return mentions_year_figure(texts, int(year))
+        words_count = "target" in plan.fact_kinds and not {"score", "rank", "count"} & set(plan.fact_kinds)
+        return mentions_year_figure(texts, year, targets=words_count)
 
 
 def _resolve_in_kb(plan: QueryPlan, view: KbView) -> QueryPlan:

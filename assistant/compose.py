@@ -140,7 +140,7 @@ def matches_component(row: dict[str, Any], plan: Any) -> bool:
 def row_line(row: dict[str, Any], ctx: Ctx, with_agency: bool = False) -> str:
     """One record as a bullet: component — target — tasks — deadline [n]."""
     t = ctx.t
-    parts = [f"**{md(row['component'])}**" if row.get("component") else f"*{md(row['location'])}*"]
+    parts = [f"**{md(row['component'])}**" if (row.get("component") or "").strip() else f"*{md(row['location'])}*"]
     if with_agency and row.get("lead"):
         parts.append(", ".join(row["lead"]))
     if row.get("target"):
@@ -396,7 +396,7 @@ def _no_task(ctx: Ctx) -> Draft:
 
 def precedent(ctx: Ctx) -> Draft:
     """What the plans do about X: the best sentences of each plan, side by side, grouped by plan."""
-    ev = ctx.evidence("solutions")
+    ev = [s for s in ctx.evidence("solutions") if s.passage.kind not in ("document", "signature")]
     if not ev:
         return not_found(ctx)
     lines = [ctx.t("Các giải pháp trong các kế hoạch đã nạp:", "Solutions in the loaded plans:")]

@@ -244,14 +244,21 @@ def _ask_bonus(ask: str, text: str, roles: Sequence[Role], year: int | None, nea
     return bonus
 
 
-def mentions_year_figure(texts: Iterable[str], year: int, window: int = 250) -> bool:
+TARGET_RE = re.compile(
+    r"nhóm|phấn đấu|mục tiêu|chỉ tiêu|xếp (?:hạng|thứ|loại|vào)|trở lên|\btop\b|\btốp\b|đứng đầu|ít nhất|duy trì|cải thiện",
+    re.IGNORECASE,
+)
+
+
+def mentions_year_figure(texts: Iterable[str], year: int, window: int = 250, targets: bool = False) -> bool:
     """Whether a text states a figure for ``year``: the year written on its own (not in a date) with a
     figure close after it, or just before it ("Phấn đấu năm 2024 đạt từ 85 điểm trở lên", "(PCI) năm 2023.
-    Theo đó, tỉnh đạt 68,56 điểm", "Năm 2023: 2.99/10.00")."""
+    Theo đó, tỉnh đạt 68,56 điểm", "Năm 2023: 2.99/10.00"); with ``targets``, a goal in words counts too
+    ("nằm trong nhóm tốt vào năm 2020")."""
     alone = re.compile(rf"(?<![/\d-]){year}(?![/\d])")
     for text in texts:
         for m in alone.finditer(text):
-            near = text[max(0, m.start() - 60) : m.start()] + " " + text[m.end() : m.end() + window]
-            if FIGURES.search(alone.sub(" ", near)):
+            near = alone.sub(" ", text[max(0, m.start() - 60) : m.start()] + " " + text[m.end() : m.end() + window])
+            if FIGURES.search(near) or (targets and TARGET_RE.search(near)):
                 return True
     return False

@@ -105,7 +105,11 @@ def _signer(lines: list[str], cues: _Cues) -> str:
 
     def is_name(line: str) -> bool:
         words = line.split()
-        return 2 <= len(words) <= 6 and all(_NAME_WORD_RE.match(w) and w[0].isupper() for w in words)
+        return (
+            2 <= len(words) <= 6
+            and not line.isupper()  # "CỘNG HÒA XÃ HỘI …" is a header; a signer's name is written "Sùng Lữ Páo"
+            and all(_NAME_WORD_RE.match(w) and w[0].isupper() for w in words)
+        )
 
     receivers = [i for i, line in enumerate(lines) if fold(line).startswith("noi nhan")]
     starts = [receivers[0]] if receivers else []
@@ -132,6 +136,8 @@ def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> 
     from_body = ""
     for line in body:  # "Sở Giao thông vận tải xây dựng Kế hoạch …"
         for mention in vocab.find_agencies(line):
+            if fold(mention.canonical).startswith(("cac ", "ubnd cac", "uy ban nhan dan cac")):
+                continue  # "UBND các huyện xây dựng kế hoạch …" is what the plan asks of them, not who issued it
             if re.match(r"\s*(?:xay dung|ban hanh|lap)\s+ke hoach", fold(line[mention.end : mention.end + 40])):
                 from_body = mention.canonical
                 break
@@ -151,6 +157,74 @@ def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> 
     return f"UBND {vocab.province_kind(province) or 'tỉnh'} {province or place}", "tỉnh", province, locality
 
 
+_HEADER_STOPS = ("cong hoa", "so:", "so ", "doc lap", "ke hoach", "quyet dinh", "v/v")
+_LOCAL_RE = re.compile(r"\b(HUYỆN|THỊ XÃ|THÀNH PHỐ|QUẬN|TỈNH)\s+(.+)$")
+_PROSE_NUMBER_RE = re.compile(
+    r"(?:ban hành|phê duyệt)\s+(?:Kế hoạch|Quyết định|Công văn|văn bản|Chương trình)\s+(?:số\s+)?"
+    r"(\d{1,5}/(?:(?:19|20)\d\d/)?[A-ZĐ][A-ZĐa-z0-9&]*(?:-[A-ZĐa-z0-9&]+)*)"
+)
+_ANY_DATE_RE = re.compile(r"\b\d{1,2}[/-]\d{1,2}[/-]((?:19|20)\d\d)\b|\b((?:19|20)\d\d)-\d{2}(?:-\d{2})?\b")
+
+
+def _header_issuer(vocab: Vocabulary, lines: list[str]) -> tuple[str, str, str, str]:
+    """``(issuer, level, province, locality)`` from the issuer lines above "Số:" ("ỦY BAN NHÂN DÂN / HUYỆN HẢI
+    HẬU", "UBND TỈNH LẠNG SƠN / SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"); empty when the text has none."""
+    head: list[str] = []
+    for line in lines[:8]:
+        if fold(line).startswith(_HEADER_STOPS) or not line.isupper():
+            break
+        head.append(line.strip(" -_|"))
+    if not head:
+        return "", "", "", ""
+    text = " ".join(head)
+    agencies = [m.canonical for m in vocab.find_agencies(text) if not fold(m.canonical).startswith(("ubnd", "uy ban"))]
+    provinces = vocab.find_provinces(text)
+    province, locality, level = (provinces[0] if provinces else ""), "", ""
+    for line in reversed(head):
+        m = _LOCAL_RE.search(line)
+        if m:
+            name = m.group(2).strip().title()
+            kind = m.group(1).lower()
+            prov, loc, loc_level = vocab.resolve_place(f"{kind} {name}") if kind != "tỉnh" else (name, "", "")
+            if kind == "tỉnh" or (prov and not loc and kind == "thành phố"):
+                province, level = prov or province or name, "tỉnh"
+            else:
+                province, locality, level = prov or province, loc or name, loc_level or kind
+            break
+    if agencies:
+        issuer = agencies[-1]
+        lv = vocab.agency_level(issuer)
+        return issuer, ("sở" if lv in ("tỉnh", None) else lv), province, locality
+    if not level or not re.search(r"ỦY BAN NHÂN DÂN|UBND", text):
+        return "", "", province, locality
+    if level == "tỉnh":
+        return f"UBND {vocab.province_kind(province) or 'tỉnh'} {province}", "tỉnh", province, ""
+    return f"UBND {level} {locality}", level, province, locality
+
+
+def _prose_number(lines: list[str]) -> str:
+    """A page's own document number written in prose ("UBND tỉnh vừa ban hành Kế hoạch số 1331/KH-UBND")."""
+    for line in lines[:15]:
+        m = _PROSE_NUMBER_RE.search(line)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _main_province(vocab: Vocabulary, lines: list[str]) -> str:
+    """The province a text is about when no header says: the one it names most, clearly more than any other."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        for name in vocab.find_provinces(line):
+            counts[name] = counts.get(name, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked:
+        return ""
+    top, n = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0
+    return top if n >= 2 * max(second, 1) or (n >= 1 and second == 0) else ""
+
+
 def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
     """Read a plan's metadata from its text (never from the file name).
 
@@ -166,14 +240,23 @@ def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
     cues = _cues(vocab.folder)
     lines = [p for p in (_plain(b.text) for b in raw.blocks if isinstance(b, Para)) if p]
     head = lines[:HEAD_PARAS]
-    doc_number = _doc_number(head)
+    doc_number = _doc_number(head) or _prose_number(head)
     place, issue_date, year = _place_date(head)
     title, after_title = _title(head, cues)
+    if not title:  # a letter: "V/v triển khai các giải pháp nâng cao Chỉ số PCI năm 2024"
+        title = next((re.sub(r"^V/v\.?\s*", "", line) for line in head[:12] if fold(line).startswith("v/v")), "")
     body = head[after_title : after_title + 6] if after_title >= 0 else head[:10]
-    issuer, level, province, locality = _issuer(vocab, doc_number, place, body)
+    issuer, level, province, locality = _header_issuer(vocab, head)
+    if not issuer:
+        found = _issuer(vocab, doc_number, place, body)
+        issuer, level = found[0], found[1]
+        province, locality = province or found[2], locality or found[3]
     if not province:
-        found = vocab.find_provinces(" ".join([title, *body]))
-        province = found[0] if found else ""
+        found_places = vocab.find_provinces(" ".join([title, *body]))
+        province = found_places[0] if found_places else _main_province(vocab, lines)
+    if year is None:  # a page with no "…, ngày … tháng … năm …" line: its first full date
+        dated = next((m for line in head[:12] for m in _ANY_DATE_RE.finditer(line)), None)
+        year = int(dated.group(1) or dated.group(2)) if dated else None
     indices = vocab.find_indices(" ".join([title, *(head[after_title:] if after_title >= 0 else head)]))
     is_plan = bool(title or "KH-" in doc_number.upper() or indices)
     warnings = tuple(raw.warnings) + (() if is_plan else (NOT_A_PLAN,))

@@ -251,6 +251,8 @@ class AgencyMatcher:
             return None
         if len(t.surface) > 1 and t.surface.isupper() and nfc(t.surface) not in self._acronym_heads:
             return None  # "CỘNG HÒA XÃ HỘI CHỦ NGHĨA": a heading in capitals, not a name
+        if t.gap.endswith(("/", "-")) and not t.gap.strip(" -/"):
+            return None  # "số 2454/QĐ-UBND ngày …": the issuer code of a document number
         m = self.head_keys.match_at(tokens, i)
         if m is None:
             return None
@@ -271,7 +273,7 @@ class AgencyMatcher:
         while j < limit:
             if self._boundary(tokens, j) or self.name_stops.match_at(tokens, j) or self.holders.match_at(tokens, j):
                 break
-            if tokens[j].gap.strip(" -–&"):
+            if tokens[j].gap.strip(" -–&") or tokens[j].key.isdigit():
                 break
             if self.places.level_table.match_at(tokens, j):
                 return self._qualifier_end(tokens, j)

@@ -147,6 +147,7 @@ class Cues:
         figures = data.get("figures", {})
         self.figure_words = frozenset(fold(w) for w in figures.get("words", []))
         self.component_words = tuple(fold(w) for w in figures.get("components", []))
+        self.part_words = tuple(fold(w) for w in figures.get("parts", []))
 
     def indices_in(self, ws: Sequence[Word]) -> tuple[str, ...]:
         """Plan indices named by a question-level phrase ("sự hài lòng" → SIPAS), in order of mention."""
@@ -184,6 +185,10 @@ class Cues:
         content = [i for i in range(len(ws)) if i not in covered and not self.is_stopword(ws, i)]
         elliptic = self._elliptic(ws) or (len(content) <= self.short_words and intent is None and not kinds)
         return CueReading(intent, tuple(dict.fromkeys(kinds)), frozenset(covered), elliptic, self._language(ws))
+
+    def explicitly_elliptic(self, ws: Sequence[Word]) -> bool:
+        """True for "Còn …?", "… thì sao?", "What about …?" (a follow-up by its words, whatever it names)."""
+        return self._elliptic(ws)
 
     def _elliptic(self, ws: Sequence[Word]) -> bool:
         if not ws:

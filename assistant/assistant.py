@@ -87,7 +87,7 @@ class Assistant:
         plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
         plan = _with_ui_filters(plan, filters)
         earlier = conversation.turns[-_CONTEXT_TURNS:] if conversation is not None and previous is not None else []
-        elliptic = bool(earlier) and bool(plan.inherited) and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
+        elliptic = bool(earlier) and plan.elliptic and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
         if conversation is not None:
             conversation.record(question, plan)
         answer = self._answer(plan, filters, view, earlier if elliptic else [])
@@ -195,13 +195,12 @@ class Assistant:
 
     def _covers(self, view: KbView, doc_id: str, index: str) -> bool:
         """Whether a document is about ``index``: its metadata, its records, or any of its passages names it."""
+        passages = view.doc_passages(doc_id)
+        if index in view.documents[doc_id].indices or any(p.plan_index == index for p in passages):
+            return True
         key = ("indices", doc_id)
-        if key not in view.memo:
-            doc = view.documents[doc_id]
-            found = set(doc.indices) | {p.plan_index for p in view.doc_passages(doc_id) if p.plan_index}
-            for p in view.doc_passages(doc_id):
-                found.update(self.vocab.find_indices(p.text))
-            view.memo[key] = found
+        if key not in view.memo:  # read the text once per document
+            view.memo[key] = set(self.vocab.find_indices("\n".join(p.text for p in passages)))
         return index in view.memo[key]
 
     def _states_year(self, view: KbView, docs: Sequence[str], plan: QueryPlan, year: int) -> bool:

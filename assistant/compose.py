@@ -414,6 +414,10 @@ def fact(ctx: Ctx) -> Draft:
     read, the signature block for a signer, otherwise the sentences that state it, the answer first."""
     plan = ctx.plan
     kinds = unique(list(plan.fact_kinds) or [plan.fact_kind or ""]) or [""]
+    if "count" in kinds and plan.plan_index and not plan.component:
+        parts = index_parts(ctx)
+        if parts is not None:
+            return parts
     sections: list[Draft] = []
     for kind in kinds[:3]:
         draft: Draft | None = None
@@ -527,6 +531,30 @@ def score_fact(ctx: Ctx) -> Draft | None:
         lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
         lines.extend(f"- {_cut(h.passage.text, 900)} {ctx.cites.cite(h.passage, h.score)}" for h in extra)
     return Draft("\n".join(lines), True, ())
+
+
+def index_parts(ctx: Ctx) -> Draft | None:
+    """How many parts an index has ("PAPI có mấy chỉ số nội dung?"): the first-level rows of its score
+    table in a plan in scope, counted and each cited."""
+    plan, view = ctx.plan, ctx.view
+    asked = " " + " ".join(re.findall(r"\w+", fold(plan.question))) + " "
+    said = next((w for w in load_cues().part_words if f" {w} " in asked), None)
+    if said is None:
+        return None
+    name = next((m for m in re.findall(r"\w+(?:\s+\w+){0,3}", plan.question) if fold(m) == said), said)
+    docs = ctx.scope.docs
+    for doc_id in unique([s["doc_id"] for s in view.scores if docs is None or s["doc_id"] in docs]):
+        rows = _top_rows([s for s in view.scores if s["doc_id"] == doc_id and s.get("plan_index") == plan.plan_index])
+        rows = [s for s in rows if not fold(s.get("component") or "").startswith("tong")]
+        if len(rows) < 2:
+            continue
+        label = doc_label(view.documents.get(doc_id))
+        lines = [ctx.t(f"**{plan.plan_index}** có **{len(rows)}** {name} (theo bảng điểm của {label}):",
+                       f"**{plan.plan_index}** has **{len(rows)}** parts (from the score table of {label}):")]  # fmt: skip
+        lines += [f"{n}. {md(s.get('component') or s.get('location'))} {ctx.cites.cite_record(s['record_id'])}"
+                  for n, s in enumerate(rows, start=1)]  # fmt: skip
+        return Draft("\n".join(lines), True, ())
+    return None
 
 
 def _top_rows(scores: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

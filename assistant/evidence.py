@@ -22,7 +22,8 @@ from ingest.textnorm import fold
 
 ROW_KINDS = frozenset({"assignment", "score"})  # a table row is one piece of evidence
 _SENTENCE_RE = re.compile(r"\n+|(?<=[.!?])\s+(?=[\-+•*(\"“A-ZĐÀ-Ỹ0-9])")
-_LIST_TAIL = 500  # a sentence that ends with ":" takes the list after it, up to this many characters
+_LIST_TAIL = 500
+_ROLE_CANDIDATES = 24  # sentences whose agencies and roles are read, best lexical matches first  # a sentence that ends with ":" takes the list after it, up to this many characters
 _MAX_SENTENCE = 1000
 _ITEM_RE = re.compile(r"^\s*(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,4}|[a-zđ])[.)]\s+")
 _LABEL_ONLY_RE = re.compile(r"^\s*(?:[0-9]{1,2}(?:\.[0-9]{1,2})*|[IVX]{1,4}|[a-zđ])[.)]$")
@@ -192,23 +193,28 @@ def rank_sentences(
     idf = {t: math.log(1 + len(pool) / (1 + df[t])) * w for t, w in weights.items()}
     total = sum(idf.values()) or 1.0
     pairs = [f"{a} {b}" for a, b in zip(query_terms, query_terms[1:], strict=False)]
-    out = []
+    base = []
     for rank, hit, start, end, text, words, folded, lead_in, near in pool:
         held = sum(v for t, v in idf.items() if t in words) + 0.5 * sum(v for t, v in idf.items() if t in near)
         joined = sum(1 for p in pairs if p in folded)
-        coverage = held / total
+        prior = 1.0 / (1 + 0.15 * (rank - 1))
+        lexical = (held / total + 0.08 * joined) * prior / (1 + 0.15 * math.log1p(len(text) / 200))
+        base.append((lexical, held / total, rank, hit, start, end, text, lead_in, near))
+    # roles are read only for the sentences that can win (the bonus at most doubles a score)
+    base.sort(key=lambda b: -b[0])
+    cutoff = base[min(len(base), _ROLE_CANDIDATES) - 1][0] / 2 if base else 0.0
+    out = []
+    for lexical, coverage, rank, hit, start, end, text, lead_in, near in base:
         roles: tuple[Role, ...] = ()
         governing = ""
-        if ask in ("who", "tasks"):
+        if ask in ("who", "tasks") and lexical >= cutoff:
             roles = tuple(find_roles(text, vocab))
             if lead_in and not any(r.role in (LEAD, "coop") for r in roles):
                 inherited = tuple(find_roles(_as_subject(lead_in), vocab))
                 if any(r.role in (LEAD, "coop") for r in inherited):
                     roles, governing = inherited, lead_in
         bonus = _ask_bonus(ask, text, roles, year, near_year=bool(year) and str(year) in near)
-        prior = 1.0 / (1 + 0.15 * (rank - 1))
-        score = (coverage + 0.08 * joined) * (1 + bonus) * prior / (1 + 0.15 * math.log1p(len(text) / 200))
-        out.append(Sentence(hit, rank, text, start, end, score, coverage, roles, governing))
+        out.append(Sentence(hit, rank, text, start, end, lexical * (1 + bonus), coverage, roles, governing))
     out.sort(key=lambda s: (-s.score, s.rank, s.start))
     return out
 

@@ -15,9 +15,10 @@ Rules, in short:
 * **Intent** from cue groups in precedence order (other places → "which agency" → a unit's tasks → roles
   such as "chủ trì" → solutions → fact kinds), so "ai ký" is a signer fact and "đơn vị nào … mục tiêu bao
   nhiêu" stays an agency look-up with ``fact_kind`` "target".
-* **Follow-ups**: a question inherits the province, locality, plan index and document it leaves out (the
-  year too when it is elliptic or asks a fact); the component when it names neither a component nor an
-  agency of its own (or is elliptic); the agency when it is elliptic or does not itself ask "which agency".
+* **Follow-ups**: a question inherits the province, locality, plan index and document it leaves out; the
+  year, component and agency only when it is elliptic ("Còn Sở Tư pháp?", "Hạn khi nào?") or has no
+  subject of its own — a question that names an index, a component or a unit ("PAPI có mấy chỉ số nội
+  dung?", "What is PAPI?") starts fresh but for the place.
   A new province drops the old locality and document. A component is looked for within the previous index
   first ("Còn chất lượng nước?" after a PAPI question), which then counts as inherited. An elliptic question
   ("Còn …?", "… thì sao?", "What about …?") without a cue of its own keeps the previous intent and fact
@@ -63,6 +64,7 @@ class QueryPlan:
         missing: slots the answer would differ by that the question leaves open.
         plan_indices, provinces, agencies, years, fact_kinds: every value named, in order.
         province_candidates: the provinces an ambiguous initialism ("ĐN") may stand for.
+        elliptic: the question leans on the previous turn (it is searched with the conversation).
     """
 
     question: str
@@ -86,6 +88,7 @@ class QueryPlan:
     years: tuple[int, ...] = ()
     fact_kinds: tuple[str, ...] = ()
     province_candidates: tuple[str, ...] = ()
+    elliptic: bool = False  # leans on the previous turn ("Còn Sở Tư pháp?", "Hạn khi nào?")
 
 
 def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = None) -> QueryPlan:
@@ -119,7 +122,10 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
         previous.province if previous else None,
     )
     reading = cues.read(ws, slots.spans)
-    follow = previous is not None and reading.elliptic
+    # "Còn …?", "… thì sao?" lean on the previous turn whatever they name; a short question only when it
+    # names no index, component or unit of its own ("What is PAPI?" is a new subject)
+    own = bool(slots.indices and slots.index_named) or bool(slots.component or slots.quoted or slots.agencies)
+    follow = previous is not None and (cues.explicitly_elliptic(ws) or (reading.elliptic and not own))
     intent, fact_kind = _intent(reading, previous if follow else None)
     own = _own(slots)
     plan = QueryPlan(
@@ -178,19 +184,26 @@ def _inherit(plan: QueryPlan, prev: QueryPlan, follow: bool, names_place: bool, 
         take["plan_index"] = prev.plan_index  # also when the component was read within the previous index
     if not plan.doc_number and not moved and not other_places:
         take["doc_number"] = prev.doc_number
-    if not plan.years and (follow or plan.intent == "fact"):
+    # a question with a subject of its own ("PAPI có mấy chỉ số nội dung?", "What is PAPI?") keeps the place
+    # of the conversation but not its unit, component or year; an elliptic one ("Còn Sở Tư pháp?", "Hạn khi
+    # nào?") keeps everything it does not replace
+    subject = bool(plan.plan_indices or plan.component or plan.agencies)
+    lean = follow or (not subject and len(plan.keywords) <= 3)
+    take["elliptic"] = lean
+    if not plan.years and (lean or (plan.intent == "fact" and not subject)):
         take["year"] = prev.year
-    if not plan.component and (follow or not plan.agencies):
+    if not plan.component and (follow or (lean and not plan.agencies)):
         take.update(component=prev.component, component_text=prev.component_text)
-    if not plan.agencies and (follow or plan.intent not in ("agency_lookup", "precedent")):
+    if not plan.agencies and lean:
         take["agency"] = prev.agency
+    elliptic = take.pop("elliptic")
     values = {k: v for k, v in take.items() if v}
     if not values:
-        return plan
+        return replace(plan, elliptic=elliptic)
     names = tuple(
         k for k in ("province", "locality", "plan_index", "component", "agency", "year", "doc_number") if k in values
     )
-    return _replace(plan, inherited=names, **values)
+    return _replace(plan, inherited=names, elliptic=elliptic, **values)
 
 
 def _with_missing(plan: QueryPlan) -> QueryPlan:

@@ -103,7 +103,8 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 
 
 def find_roles(text: str, vocab: Any, cues_path: Path = ROLES_FILE) -> list[Role]:
-    """Every agency ``text`` names, in order, with its role (see the module docstring).
+    """Every agency ``text`` names, in order, with its role (see the module docstring); cached, because
+    answering reads the same sentences of a plan question after question.
 
     Args:
         text: a sentence, a bullet or a label line of a plan, letter, decision or news page.
@@ -112,6 +113,15 @@ def find_roles(text: str, vocab: Any, cues_path: Path = ROLES_FILE) -> list[Role
     Returns:
         One :class:`Role` per mention; "lead" and "coop" only where a cue says so.
     """
+    return list(_roles(text, vocab, cues_path))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _roles(text: str, vocab: Any, cues_path: Path) -> tuple[Role, ...]:
+    return tuple(_find_roles(text, vocab, cues_path))
+
+
+def _find_roles(text: str, vocab: Any, cues_path: Path) -> list[Role]:
     cues = _cues(cues_path)
     mentions = vocab.find_agencies(text)
     if not mentions:

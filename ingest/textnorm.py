@@ -60,10 +60,16 @@ def normalize_text(text: str) -> str:
     return "\n".join(lines)
 
 
+_COMBINING_RE = re.compile("[\u0300-\u036f]")  # the marks Vietnamese (and most Latin text) decomposes into
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
 def strip_diacritics(text: str) -> str:
     """Remove every combining mark and map đ/Đ to d/D (case kept)."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(c for c in text if unicodedata.category(c) != "Mn"))
+    text = _COMBINING_RE.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
+    if any(unicodedata.category(c) == "Mn" for c in _NON_ASCII_RE.findall(text)):  # marks of other scripts
+        text = "".join(c for c in text if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", text)
 
 
 def fold(text: str) -> str:

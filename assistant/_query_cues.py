@@ -140,6 +140,7 @@ class Cues:
         self.starts = CueTable((c, "") for c in follow.get("starts", []))
         self.ends = CueTable((c, "") for c in follow.get("ends", []))
         self.short_words = int(follow.get("short_words", 4))
+        self.anaphora = CueTable((c, "") for c in follow.get("anaphora", []))
         lang = data.get("language", {})
         self.english = frozenset(lang.get("english", [])) - frozenset(lang.get("ambiguous", []))
         self.vietnamese = CueTable((w, "") for w in lang.get("vietnamese", []))
@@ -185,6 +186,14 @@ class Cues:
         content = [i for i in range(len(ws)) if i not in covered and not self.is_stopword(ws, i)]
         elliptic = self._elliptic(ws) or (len(content) <= self.short_words and intent is None and not kinds)
         return CueReading(intent, tuple(dict.fromkeys(kinds)), frozenset(covered), elliptic, self._language(ws))
+
+    def refers_back(self, ws: Sequence[Word], names: Iterable[tuple[int, int]] = ()) -> bool:
+        """True when a unit is named by its kind alone ("thì Sở phải làm gì?"), outside the names found."""
+        spans = list(names)
+        return any(
+            not any(s <= ws[i].start < e for s, e in spans) and (j >= len(ws) or not ws[j].low[:1].isupper())
+            for i, j, _ in self.anaphora.find(ws)
+        )
 
     def explicitly_elliptic(self, ws: Sequence[Word]) -> bool:
         """True for "Còn …?", "… thì sao?", "What about …?" (a follow-up by its words, whatever it names)."""

@@ -423,6 +423,8 @@ def fact(ctx: Ctx) -> Draft:
         draft: Draft | None = None
         if kind in ("score", "target", "rank"):
             draft = score_fact(ctx)
+        elif kind == "deadline" and plan.agencies:
+            draft = deadline_rows(ctx)
         elif kind == "signer":
             draft = signer(ctx)
         if draft is None:
@@ -531,6 +533,24 @@ def score_fact(ctx: Ctx) -> Draft | None:
         lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
         lines.extend(f"- {_cut(h.passage.text, 900)} {ctx.cites.cite(h.passage, h.score)}" for h in extra)
     return Draft("\n".join(lines), True, ())
+
+
+def deadline_rows(ctx: Ctx) -> Draft | None:
+    """When the units a question names must finish ("UBND cấp huyện … hoàn thành trước ngày nào?"): the
+    deadlines of the rows that assign them, each row cited."""
+    plan = ctx.plan
+    keys = {fold(a) for a in plan.agencies}
+    rows = [
+        r for r in in_scope(ctx)
+        if r.get("deadline") and keys & {fold(a) for a in (r.get("lead") or []) + (r.get("coop") or [])}
+    ]  # fmt: skip
+    if plan.component or plan.component_text:
+        rows = [r for r in rows if matches_component(r, plan)] or rows
+    if not rows:
+        return None
+    lines = [ctx.t("**Thời hạn:** ", "**Deadlines:** ") + "; ".join(md(d) for d in unique([r["deadline"] for r in rows])[:6])]
+    lines += [row_line(r, ctx, with_agency=True) for r in rows[:8]]
+    return Draft("\n".join(lines), True, tuple(unique([a for r in rows for a in r["lead"]])))
 
 
 def index_parts(ctx: Ctx) -> Draft | None:

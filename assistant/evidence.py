@@ -130,8 +130,10 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
     out.append((pos, len(text)))
     pieces: list[tuple[int, int]] = []
     for s, e in out:
-        if pieces and _LABEL_ONLY_RE.match(text[pieces[-1][0] : pieces[-1][1]]):
-            s = pieces.pop()[0]  # "14." before "Đài Phát thanh …" is the item's number, not a sentence
+        prev = text[pieces[-1][0] : pieces[-1][1]] if pieces else ""
+        if pieces and (_LABEL_ONLY_RE.match(prev) or _is_heading(prev)):
+            # "14." before "Đài Phát thanh …" is the item's number; "1.7. Xây dựng … Chính quyền số" heads what follows
+            s = pieces.pop()[0]
         while e - s > _MAX_SENTENCE:  # a run-on list: cut at "; " or ", " near the limit
             cut = max(text.rfind("; ", s, s + _MAX_SENTENCE), text.rfind(", ", s, s + _MAX_SENTENCE))
             cut = cut + 1 if cut > s + 100 else s + _MAX_SENTENCE
@@ -146,6 +148,12 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
         else:
             joined.append((s, e))
     return [(s, e, text[s:e].strip()) for s, e in joined if text[s:e].strip()]
+
+
+def _is_heading(line: str) -> bool:
+    """A numbered heading line with nothing after it ("1.7. Xây dựng và phát triển Chính quyền số")."""
+    line = line.strip()
+    return bool(_ITEM_RE.match(line)) and len(line.split()) <= 16 and not line.endswith((".", ";", ":"))
 
 
 def terms(words: Iterable[str]) -> list[str]:

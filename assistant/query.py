@@ -138,7 +138,7 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
         **own,
     )
     if previous is not None:
-        plan = _inherit(plan, previous, follow, bool(slots.provinces), slots.index_named)
+        plan = _inherit(plan, previous, follow, bool(slots.provinces), slots.index_named, cues.refers_back(ws, slots.spans))
     return _with_missing(plan)
 
 
@@ -173,7 +173,9 @@ def _own(slots: Slots) -> dict[str, Any]:
     }
 
 
-def _inherit(plan: QueryPlan, prev: QueryPlan, follow: bool, names_place: bool, names_index: bool) -> QueryPlan:
+def _inherit(
+    plan: QueryPlan, prev: QueryPlan, follow: bool, names_place: bool, names_index: bool, refers_back: bool = False
+) -> QueryPlan:
     """Fill the slots ``plan`` leaves open from ``prev`` (see the module docstring for the rules)."""
     take: dict[str, Any] = {}
     other_places = plan.intent == "precedent" and not follow
@@ -194,7 +196,7 @@ def _inherit(plan: QueryPlan, prev: QueryPlan, follow: bool, names_place: bool, 
         take["year"] = prev.year
     if not plan.component and (follow or (lean and not plan.agencies)):
         take.update(component=prev.component, component_text=prev.component_text)
-    if not plan.agencies and lean:
+    if not plan.agencies and (lean or refers_back):
         take["agency"] = prev.agency
     elliptic = take.pop("elliptic")
     values = {k: v for k, v in take.items() if v}

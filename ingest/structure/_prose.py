@@ -112,20 +112,24 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
                     out.append(_make(doc, unit, comp, sentence, leads, coops, "prose"))
             continue
         comp = _solution_component(vocab, unit, cues)
-        if comp is not None and not sentence_records:
-            # a solution group of a department's own plan with no unit named: the department carries it
+        if comp is not None:
+            # a solution group ("(4) Nội dung về Cải cách TTHC … Giải pháp khắc phục: + Các phòng, đơn vị …"):
+            # one record for the component, carried by the units its sentences name — or, in a department's
+            # own plan that names none, by the department
+            leads = tuple(dict.fromkeys(a for _, ls, _ in sentence_records for a in ls))
+            coops = tuple(dict.fromkeys(a for _, _, cs in sentence_records for a in cs if a not in leads))
             own = (doc.issuer,) if doc.issuer and doc.level == "sở" else ()
-            out.append(_make(doc, unit, comp, unit.text, own, (), "prose"))
+            out.append(_make(doc, unit, comp, unit.text, leads or own, coops, "prose"))
             continue
         if len(sentence_records) > 1 and len({leads for _, leads, _ in sentence_records}) == 1:
             # one unit, one lead ("4. Giao Thanh tra tỉnh chủ trì … Hoàn thành trước 31/5/2024."): the item
             coops = tuple(dict.fromkeys(c for _, _, cs in sentence_records for c in cs))
-            out.append(_make(doc, unit, comp or "", unit.text, sentence_records[0][1], coops, "prose"))
+            out.append(_make(doc, unit, "", unit.text, sentence_records[0][1], coops, "prose"))
             continue
         if len(sentence_records) == 1 and len(lines) <= 4:
             sentence_records = [(unit.text, *sentence_records[0][1:])]
         for sentence, leads, coops in sentence_records:
-            out.append(_make(doc, unit, comp or "", sentence, leads, coops, "prose"))
+            out.append(_make(doc, unit, "", sentence, leads, coops, "prose"))
     return out
 
 

@@ -223,7 +223,9 @@ def detect(
     doc = _doc(vocab, text)
     period = {y for m in _RANGE_RE.finditer(text) for y in m.groups()}  # "giai đoạn 2018-2020" names no one year
     years = tuple(
-        dict.fromkeys(int(y) for y in _YEAR_RE.findall(text) if y != doc and y not in period and int(y) in _PLAUSIBLE_YEARS)
+        dict.fromkeys(
+            int(y) for y in _YEAR_RE.findall(text) if y != doc and y not in period and int(y) in _PLAUSIBLE_YEARS
+        )
     )
     return Slots(
         provinces,

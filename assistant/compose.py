@@ -17,7 +17,7 @@ from typing import Any
 
 from assistant._query_cues import load_cues
 from assistant._view import Cites, KbView, doc_label, unique
-from assistant.evidence import ASKS, DOCREF_RE, ROW_KINDS, Sentence, ask_of, rank_sentences, terms
+from assistant.evidence import ASKS, DOCREF_RE, Sentence, ask_of, rank_sentences, terms
 from assistant.scope import Scope
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
@@ -123,7 +123,11 @@ def in_scope(ctx: Ctx, rows: Sequence[dict[str, Any]] | None = None, by_index: b
     """Records of the documents in scope (and of the plan index the question names, when ``by_index``)."""
     rows = ctx.view.assignments if rows is None else rows
     docs, idx = ctx.scope.docs, ctx.plan.plan_index
-    return [r for r in rows if (docs is None or r["doc_id"] in docs) and (not by_index or not idx or r.get("plan_index") == idx)]
+    return [
+        r
+        for r in rows
+        if (docs is None or r["doc_id"] in docs) and (not by_index or not idx or r.get("plan_index") == idx)
+    ]
 
 
 def matches_component(row: dict[str, Any], plan: Any) -> bool:
@@ -226,7 +230,9 @@ def more_citations(ctx: Ctx, n: int = MIN_CITATIONS) -> list[str]:
             break
         if h.passage.passage_id in {c.passage_id for c in ctx.cites.items}:
             continue
-        extra.append(f"{ctx.cites.cite(h.passage, h.score)} {md(h.passage.location or doc_label(ctx.view.documents.get(h.passage.doc_id)))}")
+        extra.append(
+            f"{ctx.cites.cite(h.passage, h.score)} {md(h.passage.location or doc_label(ctx.view.documents.get(h.passage.doc_id)))}"
+        )
     if not extra:
         return []
     return ["\n" + ctx.t("*Xem thêm:* ", "*See also:* ") + "; ".join(extra)]
@@ -249,8 +255,9 @@ def agency_lookup(ctx: Ctx) -> Draft:
         return general(ctx)
     top = with_roles[0].score
     picked = [s for s in with_roles[:6] if s.score >= 0.6 * top][:3]
-    leads = unique([r.agency for s in picked for r in s.roles if r.role == LEAD])
-    coops = [a for a in unique([r.agency for s in picked for r in s.roles if r.role == COOP]) if a not in leads]
+    roles = [r for s in picked for r in _asked_roles(s, ctx.query_terms())]
+    leads = _specific_first(unique([r.agency for r in roles if r.role == LEAD]))
+    coops = [a for a in _specific_first(unique([r.agency for r in roles if r.role == COOP])) if a not in leads]
     lines = []
     if leads:
         lines.append(ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads))
@@ -263,6 +270,28 @@ def agency_lookup(ctx: Ctx) -> Draft:
         lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
         lines += _evidence_lines(ctx, others, "who")
     return Draft("\n".join(lines), True, tuple(leads + coops))
+
+
+def _asked_roles(sentence: Sentence, query_terms: Sequence[str]) -> list[Any]:
+    """The roles of the part of a sentence the question is about: in a one-paragraph list ("Phòng Nội vụ về
+    nội dung A; Phòng Tư pháp về nội dung B") the clause that holds most of the question's words."""
+    text = sentence.text
+    if sentence.lead_in or text.count(";") == 0 or sum(1 for r in sentence.roles if r.role == LEAD) < 2:
+        return list(sentence.roles)
+    best, best_held, pos = (0, len(text)), -1, 0
+    for clause in text.split(";"):
+        words = set(re.findall(r"\w+", fold(clause)))
+        held = sum(1 for t in query_terms if t in words)
+        if held > best_held:
+            best, best_held = (pos, pos + len(clause)), held
+        pos += len(clause) + 1
+    inside = [r for r in sentence.roles if best[0] <= r.start < best[1]]
+    return inside if any(r.role == LEAD for r in inside) else list(sentence.roles)
+
+
+def _specific_first(names: Sequence[str]) -> list[str]:
+    """Named units before groups ("Phòng Nội vụ" before "Các cơ quan")."""
+    return sorted(names, key=lambda n: fold(n).startswith(("cac ", "ubnd cac", "nguoi dung dau", "thu truong")))
 
 
 def _rows_answer(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Draft:
@@ -339,12 +368,16 @@ def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence
     for doc_id in docs:
         mine = [r for r in rows if r["doc_id"] == doc_id]
         shown = mine[:MAX_ROWS]
-        more = ctx.t(f" (hiển thị {len(shown)}/{len(mine)})", f" (showing {len(shown)}/{len(mine)})") if len(mine) > len(shown) else ""
+        cut = (
+            ctx.t(f" (hiển thị {len(shown)}/{len(mine)})", f" (showing {len(shown)}/{len(mine)})")
+            if len(mine) > len(shown)
+            else ""
+        )
         label = doc_label(ctx.view.documents.get(doc_id))
         lines.append(
             ctx.t(
-                f"\n**{plan.agency}** — {label}: {len(mine)} nhiệm vụ{more}",
-                f"\n**{plan.agency}** — {label}: {len(mine)} rows{more}",
+                f"\n**{plan.agency}** — {label}: {len(mine)} nhiệm vụ{cut}",
+                f"\n**{plan.agency}** — {label}: {len(mine)} rows{cut}",
             )
         )
         for index in unique([r.get("plan_index") or "" for r in shown]) or [""]:
@@ -356,7 +389,9 @@ def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence
     extra = [s for s in more if s.passage.record_id not in held and s.passage.doc_id in docs]
     extra = _pick(extra, 3, per_passage=1, floor=0.3)
     if extra:
-        lines.append("\n" + ctx.t(f"**Các đoạn khác giao cho {plan.agency}:**", f"**Other passages assigning {plan.agency}:**"))
+        lines.append(
+            "\n" + ctx.t(f"**Các đoạn khác giao cho {plan.agency}:**", f"**Other passages assigning {plan.agency}:**")
+        )
         lines += _evidence_lines(ctx, extra, "tasks")
     return Draft("\n".join(lines).lstrip("\n"), True, (plan.agency,))
 
@@ -383,7 +418,11 @@ def _no_task(ctx: Ctx) -> Draft:
             f"\n\nGần nhất: {plan.agency} có nhiệm vụ trong {'; '.join(elsewhere[:4])}.",
             f"\n\nClosest: {plan.agency} has tasks in {'; '.join(elsewhere[:4])}.",
         )
-    topic = [r for r in in_scope(ctx) if r.get("lead") and (plan.component or plan.component_text) and matches_component(r, plan)]
+    topic = [
+        r
+        for r in in_scope(ctx)
+        if r.get("lead") and (plan.component or plan.component_text) and matches_component(r, plan)
+    ]
     if topic:
         leads = unique([a for r in topic for a in r["lead"]])
         where = "; ".join(unique([f"{doc_label(view.documents.get(r['doc_id']))}, {r['location']}" for r in topic[:3]]))
@@ -524,7 +563,7 @@ def score_fact(ctx: Ctx) -> Draft | None:
     lines = []
     for s in picked[:10]:
         values = "; ".join(f"{md(label) or '—'}: **{md(value)}**" for label, value in s["values"] if value)
-        name = md(s.get("component") or s.get("location"))
+        name = md(s.get("component") or s.get("location") or "")
         lines.append(f"- {s.get('plan_index')} › {name}: {values} {ctx.cites.cite_record(s['record_id'])}")
     # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
     shown = {s["record_id"] for s in picked}
@@ -548,7 +587,9 @@ def deadline_rows(ctx: Ctx) -> Draft | None:
         rows = [r for r in rows if matches_component(r, plan)] or rows
     if not rows:
         return None
-    lines = [ctx.t("**Thời hạn:** ", "**Deadlines:** ") + "; ".join(md(d) for d in unique([r["deadline"] for r in rows])[:6])]
+    lines = [
+        ctx.t("**Thời hạn:** ", "**Deadlines:** ") + "; ".join(md(d) for d in unique([r["deadline"] for r in rows])[:6])
+    ]
     lines += [row_line(r, ctx, with_agency=True) for r in rows[:8]]
     return Draft("\n".join(lines), True, tuple(unique([a for r in rows for a in r["lead"]])))
 
@@ -571,7 +612,7 @@ def index_parts(ctx: Ctx) -> Draft | None:
         label = doc_label(view.documents.get(doc_id))
         lines = [ctx.t(f"**{plan.plan_index}** có **{len(rows)}** {name} (theo bảng điểm của {label}):",
                        f"**{plan.plan_index}** has **{len(rows)}** parts (from the score table of {label}):")]  # fmt: skip
-        lines += [f"{n}. {md(s.get('component') or s.get('location'))} {ctx.cites.cite_record(s['record_id'])}"
+        lines += [f"{n}. {md(s.get('component') or s.get('location') or '')} {ctx.cites.cite_record(s['record_id'])}"
                   for n, s in enumerate(rows, start=1)]  # fmt: skip
         return Draft("\n".join(lines), True, ())
     return None
@@ -595,7 +636,9 @@ def topic_words(plan: Any) -> list[str]:
 def not_found(ctx: Ctx, reason: str = "") -> Draft:
     """ "Không tìm thấy …" with what the knowledge base does hold."""
     view = ctx.view
-    have = "; ".join(f"{doc_label(d)}: {', '.join(d.indices)}" if d.indices else doc_label(d) for d in view.documents.values())
+    have = "; ".join(
+        f"{doc_label(d)}: {', '.join(d.indices)}" if d.indices else doc_label(d) for d in view.documents.values()
+    )
     text = ctx.t("Không tìm thấy trong các kế hoạch đã nạp", "Not found in the loaded plans")
     if reason:
         text += f" ({reason})"

@@ -106,7 +106,9 @@ class Sentence:
     score: float
     coverage: float  # share of the question's term weight the sentence (with its passage header) holds
     roles: tuple[Role, ...] = ()
-    lead_in: str = ""  # the line that governs it ("14. Báo Đồng Nai", "Đề nghị Ủy ban MTTQ tỉnh:"), when its roles come from there
+    lead_in: str = (
+        ""  # the line that governs it ("14. Báo Đồng Nai", "Đề nghị Ủy ban MTTQ tỉnh:"), when its roles come from there
+    )
 
     @property
     def passage(self) -> Any:
@@ -143,7 +145,11 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
     # "Có 05 nhóm tiêu chí sau:" / "Giải pháp khắc phục:" introduce the list that answers: keep them together
     joined: list[tuple[int, int]] = []
     for s, e in pieces:
-        if joined and text[joined[-1][0] : joined[-1][1]].rstrip().endswith(":") and e - joined[-1][0] <= _LIST_TAIL + 200:
+        if (
+            joined
+            and text[joined[-1][0] : joined[-1][1]].rstrip().endswith(":")
+            and e - joined[-1][0] <= _LIST_TAIL + 200
+        ):
             joined[-1] = (joined[-1][0], e)
         else:
             joined.append((s, e))

@@ -124,8 +124,8 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
     reading = cues.read(ws, slots.spans)
     # "Còn …?", "… thì sao?" lean on the previous turn whatever they name; a short question only when it
     # names no index, component or unit of its own ("What is PAPI?" is a new subject)
-    own = bool(slots.indices and slots.index_named) or bool(slots.component or slots.quoted or slots.agencies)
-    follow = previous is not None and (cues.explicitly_elliptic(ws) or (reading.elliptic and not own))
+    subject = bool(slots.indices and slots.index_named) or bool(slots.component or slots.quoted or slots.agencies)
+    follow = previous is not None and (cues.explicitly_elliptic(ws) or (reading.elliptic and not subject))
     intent, fact_kind = _intent(reading, previous if follow else None)
     own = _own(slots)
     plan = QueryPlan(
@@ -138,7 +138,9 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
         **own,
     )
     if previous is not None:
-        plan = _inherit(plan, previous, follow, bool(slots.provinces), slots.index_named, cues.refers_back(ws, slots.spans))
+        plan = _inherit(
+            plan, previous, follow, bool(slots.provinces), slots.index_named, cues.refers_back(ws, slots.spans)
+        )
     return _with_missing(plan)
 
 

@@ -36,7 +36,7 @@ from eval._bench import (
 BACKENDS = ("faiss", "chroma", "chroma-server")
 
 
-def scenarios(province: str, plan_index: str, agency: str) -> dict[str, tuple[str, dict[str, str]]]:
+def scenarios(province: str, plan_index: str, agency: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Scenario name → (search mode, filter fields)."""
     return {
         "fused": ("fused", {}),

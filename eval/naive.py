@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         args.run_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in naive), encoding="utf-8")
     rows = [("naive", score(questions, naive, k=TOP_K)["summary"]["all"])]
     if args.compare:
-        planqa_run = [json.loads(line) for line in args.compare.read_text(encoding="utf-8").splitlines() if line.strip()]
+        planqa_run = [
+            json.loads(line) for line in args.compare.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
         rows.append(("planqa", score(questions, planqa_run, k=TOP_K)["summary"]["all"]))
     for name, s in rows:
         print(f"{name:7} {json.dumps(s, ensure_ascii=False)}")

@@ -185,9 +185,7 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
             role = MENTION  # "tham mưu UBND tỉnh …", "theo hướng dẫn của Sở Nội vụ": the advised or cited body
         elif first_after == "assign":
             role = ASSIGNER
-        elif first_after == LEAD or colon_after:
-            role = LEAD
-        elif subject and first_after in ("act", COOP):
+        elif first_after == LEAD or colon_after or subject and first_after in ("act", COOP):
             role = LEAD
         elif last == COOP:
             role = COOP

@@ -295,6 +295,17 @@ class AgencyMatcher:
         i = 0
         after_title = False
         while i < len(tokens):
+            title = self.holders.match_at(tokens, i) if tokens[i].capitalised else None
+            # "Trưởng Phòng Nội vụ", "Giám đốc Sở Tư pháp": the title of the person who heads a named body
+            if (
+                title
+                and title[0] < len(tokens)
+                and tokens[title[0]].capitalised
+                and not tokens[title[0]].gap.strip()
+                and (self.table.match_at(tokens, title[0]) or self._head_at(tokens, title[0]) is not None)
+            ):
+                i, after_title = title[0], True
+                continue
             m = self.table.match_at(tokens, i)
             if m:
                 j = self._qualifier_end(tokens, m[0])

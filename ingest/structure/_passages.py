@@ -193,7 +193,7 @@ class PassageBuilder:
                     runs.append([seg])
         for run in runs:
             lines = [
-                line.strip(" *_#") for seg in run for line in seg.block.text.split("\n")
+                line.strip(" *_#") for seg in run if isinstance(seg.block, Para) for line in seg.block.text.split("\n")
                 if line.strip(" *_#") and not fold(line).lstrip("-+• *").startswith(_NOT_SIGNATURE)
                 and not line.lstrip().startswith(("-", "+", "•"))
             ]  # fmt: skip

@@ -104,12 +104,12 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
         if lead:
             named = labelled[1] or [c for line in lines for c in leads_and_coops(find_roles(line, vocab))[1]]
             coop = tuple(dict.fromkeys(a for a in named if a not in lead))
-            comp = _solution_component(vocab, unit, cues) or ""
-            out.append(_make(doc, unit, comp, unit.text, lead, coop, "prose"))
+            item_comp = _solution_component(vocab, unit, cues) or ""
+            out.append(_make(doc, unit, item_comp, unit.text, lead, coop, "prose"))
             # a sentence in the item that gives the work to another unit ("- Phòng Tư pháp tham mưu …")
             for sentence, leads, coops in sentence_records:
                 if not set(leads) <= set(lead):
-                    out.append(_make(doc, unit, comp, sentence, leads, coops, "prose"))
+                    out.append(_make(doc, unit, item_comp, sentence, leads, coops, "prose"))
             continue
         comp = _solution_component(vocab, unit, cues)
         if comp is not None:

@@ -131,7 +131,11 @@ def segment(blocks: Sequence[Block]) -> list[Segment]:
             continue
         if fold(text).startswith(_END_OF_BODY):
             closing = True
-        elif closing and _ATTACHED.match(fold(text.strip("*_# ")).strip()) and (text.isupper() or fold(text).startswith(("(", "ban hanh"))):
+        elif (
+            closing
+            and _ATTACHED.match(fold(text.strip("*_# ")).strip())
+            and (text.isupper() or fold(text).startswith(("(", "ban hanh")))
+        ):
             closing, stack = False, []  # "KẾ HOẠCH" after "Nơi nhận" and the signature: the plan a decision issues
         if closing:
             out.append(Segment(block, tuple(stack), "closing", " ".join(appendix_title)))

@@ -79,6 +79,12 @@ def read_table(table: Table, cues: Cues) -> TableReading | None:
         roles[0] = "stt" if not labels[0] or fold(labels[0]) in cues.roles["stt"] else roles[0]
     figures = any(r == "value" or _YEAR.search(label) for r, label in zip(roles[1:], labels[1:], strict=False))
     kind = "assignment" if "tasks" in roles or ({"lead", "coop"} & set(roles) and not figures) else "score"
+    if kind == "assignment" and "tasks" not in roles:
+        # "STT / Nội dung / Cơ quan chủ trì / …": with no task column, the content column is the work itself
+        for j, (role, label) in enumerate(zip(roles, labels, strict=False)):
+            if role == "component" and not any(k in fold(label) for k in ("chi so", "tieu chi", "linh vuc")):
+                roles[j] = "tasks"
+                break
     if kind == "score":
         # the first text column names the row; every other column but agencies and deadline is a figure
         name_col = next((j for j, r in enumerate(roles) if j and r not in ("lead", "coop", "deadline")), None)

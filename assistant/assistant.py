@@ -59,6 +59,12 @@ class Assistant:
                 self._view = KbView.load(self.store)
             return self._view
 
+    def warm(self) -> None:
+        """Load the knowledge base's view and run one question through every stage (segmenter, query
+        embedder, evidence), so that the first question a user asks does not pay for loading."""
+        self.view()
+        self.ask("Cơ quan nào chủ trì cải thiện chỉ số PAPI?")
+
     def ask(
         self, question: str, conversation: Conversation | None = None, filters: Filters | None = None,
         qid: str | None = None,

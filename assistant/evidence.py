@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.roles import LEAD, Role, find_roles
+from ingest.sentences import sentence_spans
 from ingest.textnorm import fold
 
 ROW_KINDS = frozenset({"assignment", "score"})  # a table row is one piece of evidence
-_SENTENCE_RE = re.compile(r"\n+|(?<=[.!?])\s+(?=[\-+•*(\"“A-ZĐÀ-Ỹ0-9])")
 _LIST_TAIL = 500
 _ROLE_CANDIDATES = 24  # sentences whose agencies and roles are read, best lexical matches first  # a sentence that ends with ":" takes the list after it, up to this many characters
 _MAX_SENTENCE = 1000
@@ -124,12 +124,7 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
     text = passage.text
     if passage.kind in ROW_KINDS or len(text) <= 160:
         return [(0, len(text), text)]
-    out = []
-    pos = 0
-    for m in _SENTENCE_RE.finditer(text):
-        out.append((pos, m.start()))
-        pos = m.end()
-    out.append((pos, len(text)))
+    out = sentence_spans(text)
     pieces: list[tuple[int, int]] = []
     for s, e in out:
         prev = text[pieces[-1][0] : pieces[-1][1]] if pieces else ""

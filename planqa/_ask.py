@@ -39,7 +39,9 @@ def open_assistant(args: argparse.Namespace) -> Iterator[Any]:
     )
     try:
         kb.sync()
-        yield Assistant(kb.store, vocab, kb.search)
+        assistant = Assistant(kb.store, vocab, kb.search)
+        assistant.warm()
+        yield assistant
     finally:
         kb.close()
 

@@ -151,8 +151,7 @@ class PlanqaService:
         self._kb.sync()
         self._assistant = Assistant(self._kb.store, self.vocab, self._kb.search)
         # load the word segmenter, the query embedder and the assistant's view before the first user asks
-        self._kb.search("kế hoạch nâng cao chỉ số PAPI", k=1)
-        self._assistant.view()
+        self._assistant.warm()
 
     # -- questions -----------------------------------------------------------------------------------
     def ask(self, question: str, turns: Sequence[str] = (), filters: Filters | None = None) -> Reply:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ingest.model import Assignment, Document, stable_id
 from ingest.roles import Role, find_roles, leads_and_coops
+from ingest.sentences import sentence_spans
 from ingest.structure._cues import Cues
 from ingest.structure._sections import Heading
 from ingest.textnorm import fold
@@ -56,8 +57,9 @@ def _heading_agency(vocab: Any, title: str) -> str | None:
 
 
 def _sentences(text: str) -> list[str]:
-    """Lines and sentences of a unit; a label line ("Cơ quan phối hợp: A; B; C") stays whole."""
-    return [s.strip() for s in re.split(r"(?<=[.])\s+(?=[A-ZĐÀ-Ỹ\-+])|\n", text) if s.strip()]
+    """Lines and sentences of a unit (:func:`ingest.sentences.sentence_spans`); a label line ("Cơ quan phối
+    hợp: A; B; C") stays whole."""
+    return [text[s:e] for s, e in sentence_spans(text)]
 
 
 def _clause_records(sentence: str, vocab: Any) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

@@ -64,7 +64,7 @@ class Ctx:
     extra_terms: tuple[str, ...] = ()
     extra_weight: float = 0.5
     _hits: list[Any] | None = field(default=None, repr=False)
-    _evidence: dict[str, list[Sentence]] = field(default_factory=dict, repr=False)
+    _evidence: dict[tuple[str, int | None], list[Sentence]] = field(default_factory=dict, repr=False)
 
     def t(self, vi: str, en: str) -> str:
         """A label in the question's language."""
@@ -76,15 +76,17 @@ class Ctx:
             self._hits = list(self.retrieve(self.plan.question, 12))
         return self._hits
 
-    def evidence(self, ask: str | None = None) -> list[Sentence]:
-        """The sentences of the retrieved passages, best first, for what the question asks."""
+    def evidence(self, ask: str | None = None, year: int | None = None) -> list[Sentence]:
+        """The sentences of the retrieved passages, best first, for what the question asks (about ``year``,
+        by default the first year the question names)."""
         ask = ask or ask_of(self.plan.intent, self.plan.fact_kind)
-        if ask not in self._evidence:
-            self._evidence[ask] = rank_sentences(
+        year = year or self.plan.year
+        if (ask, year) not in self._evidence:
+            self._evidence[(ask, year)] = rank_sentences(
                 self.hits(), self.query_terms(), ask, self.vocab, extra_terms=self.extra_terms,
-                extra_weight=self.extra_weight, year=self.plan.year,
+                extra_weight=self.extra_weight, year=year,
             )  # fmt: skip
-        return self._evidence[ask]
+        return self._evidence[(ask, year)]
 
     def query_terms(self) -> list[str]:
         """The question's words that choose sentences: its content words without the place it names (the
@@ -200,7 +202,9 @@ def _evidence_lines(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> list[str]
     for s in picked:
         names = [r.agency for r in s.roles if r.role in (LEAD, COOP)]
         lead = f"*{_escape(_flat(s.lead_in, 200))}* … " if s.lead_in else ""
-        lines.append(f"- {lead}{_highlight(s.text, ask, names)} {ctx.cites.cite(s.passage, s.hit.score)}")
+        source = doc_label(ctx.view.documents.get(s.passage.doc_id))
+        cite = ctx.cites.cite(s.passage, s.hit.score)
+        lines.append(f"- {lead}{_highlight(s.text, ask, names)} — *{_escape(source)}* {cite}")
     return lines
 
 
@@ -467,7 +471,14 @@ def fact(ctx: Ctx) -> Draft:
         elif kind == "signer":
             draft = signer(ctx)
         if draft is None:
-            draft = general(ctx, ask_of("fact", kind))
+            ask = ask_of("fact", kind)
+            # "điểm năm 2023 … mục tiêu 2024": a figure per year asked
+            years = plan.years if ask == "figure" and len(plan.years) > 1 else (plan.year,)
+            for year in years:
+                one = general(ctx, ask, year)
+                if one.found and one.text not in {d.text for d in sections}:
+                    sections.append(one)
+            continue
         if draft.found and draft.text not in {d.text for d in sections}:
             sections.append(draft)
     if not sections:
@@ -475,10 +486,10 @@ def fact(ctx: Ctx) -> Draft:
     return Draft("\n\n".join(d.text for d in sections), True, tuple(unique([a for d in sections for a in d.agencies])))
 
 
-def general(ctx: Ctx, ask: str | None = None) -> Draft:
+def general(ctx: Ctx, ask: str | None = None, year: int | None = None) -> Draft:
     """The sentences that answer best, the direct answer (a date, a figure, documents) first."""
     ask = ask or ask_of(ctx.plan.intent, ctx.plan.fact_kind)
-    ev = ctx.evidence(ask)
+    ev = ctx.evidence(ask, year)
     if not ev:
         return not_found(ctx)
     picked = _pick(ev, 4)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.roles import LEAD, Role, find_roles
+from ingest.roles import LEAD, Role, find_roles, is_qualifier
 from ingest.sentences import sentence_spans
 from ingest.textnorm import fold
 
@@ -128,7 +128,9 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
     pieces: list[tuple[int, int]] = []
     for s, e in out:
         prev = text[pieces[-1][0] : pieces[-1][1]] if pieces else ""
-        if pieces and (_LABEL_ONLY_RE.match(prev) or _is_heading(prev)):
+        if pieces and is_qualifier(text[s:e]) and e - pieces[-1][0] <= _MAX_SENTENCE:
+            s = pieces.pop()[0]  # "Thời gian: Quý II/2024" under its item: one piece of evidence
+        elif pieces and (_LABEL_ONLY_RE.match(prev) or _is_heading(prev)):
             # "14." before "Đài Phát thanh …" is the item's number; "1.7. Xây dựng … Chính quyền số" heads what follows
             s = pieces.pop()[0]
         while e - s > _MAX_SENTENCE:  # a run-on list: cut at "; " or ", " near the limit

@@ -56,6 +56,7 @@ class _Cues:
     label_nouns: tuple[str, ...]
     label_roles: tuple[str, ...]
     holders: PhraseTable[bool]  # "Giám đốc", "Thủ trưởng": a title between a cue and the agency it names
+    qualifier_labels: tuple[str, ...]  # "thời gian", "cơ quan phối hợp": a line that qualifies the item above
 
 
 @functools.lru_cache(maxsize=4)
@@ -73,6 +74,7 @@ def _cues(path: Path = ROLES_FILE) -> _Cues:
             tuple(fold(w) for w in data["label_nouns"]),
             tuple(fold(w) for w in data["label_roles"]),
             PhraseTable(((w, True) for w in data["holders"]), str(path)),
+            tuple(fold(w) for w in data.get("qualifier_labels", [])),
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"{path}: missing or malformed key {exc}; expected lead, coop, assign, act lists") from exc
@@ -212,6 +214,16 @@ def _adjacent(text: str, hits: Sequence[tuple[int, int, str]], prev_end: int, g_
         else:
             return False
     return True
+
+
+def is_qualifier(line: str, cues_path: Path = ROLES_FILE) -> bool:
+    """A line that qualifies the item above it: a short label and a colon ("Thời gian: Quý II/2024",
+    "Cơ quan phối hợp: Phòng Tư pháp", "- Đơn vị chủ trì: …")."""
+    m = _LABEL_RE.match(line)
+    if not m or len(m.group(1).split()) > 6:
+        return False
+    label = fold(m.group(1))
+    return any(label.startswith(w) for w in _cues(cues_path).qualifier_labels)
 
 
 def leads_and_coops(roles: Sequence[Role]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -149,6 +149,13 @@ class Cues:
         self.figure_words = frozenset(fold(w) for w in figures.get("words", []))
         self.component_words = tuple(fold(w) for w in figures.get("components", []))
         self.part_words = tuple(fold(w) for w in figures.get("parts", []))
+        self.glossary = CueTable((en, en) for en in data.get("glossary", {}))
+        self._glossary = {fold(en): tuple(vi) for en, vi in data.get("glossary", {}).items()}
+
+    def translations(self, ws: Sequence[Word]) -> tuple[str, ...]:
+        """The Vietnamese words plans use for the English words of a question ("proposed" → "đề nghị")."""
+        found = [vi for _, _, en in sorted(self.glossary.find(ws)) for vi in self._glossary[fold(en)]]
+        return tuple(dict.fromkeys(found))
 
     def indices_in(self, ws: Sequence[Word]) -> tuple[str, ...]:
         """Plan indices named by a question-level phrase ("sự hài lòng" → SIPAS), in order of mention."""

@@ -73,7 +73,8 @@ class Ctx:
     def hits(self) -> list[Any]:
         """The passages retrieved for the question (once)."""
         if self._hits is None:
-            self._hits = list(self.retrieve(self.plan.question, 12))
+            query = " ".join([self.plan.question, *self.plan.translations])
+            self._hits = list(self.retrieve(query, 12))
         return self._hits
 
     def evidence(self, ask: str | None = None, year: int | None = None) -> list[Sentence]:
@@ -470,6 +471,12 @@ def fact(ctx: Ctx) -> Draft:
             draft = deadline_rows(ctx)
         elif kind == "signer":
             draft = signer(ctx)
+        elif kind in ("doc_number", "date") and _about_the_document(plan, kind):
+            draft = document_facts(ctx)
+            top = _ranked_docs(ctx)[:1]
+            if draft is not None and kind == "date" and top and not top[0].issue_date:
+                sections.append(draft)  # the header gives no date: the sentences may ("Ngày 31/3, UBND tỉnh …")
+                draft = None
         if draft is None:
             ask = ask_of("fact", kind)
             # "điểm năm 2023 … mục tiêu 2024": a figure per year asked
@@ -523,12 +530,44 @@ def _direct(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> str:
     return label + "; ".join(md(x) for x in found) if label else ""
 
 
+def _about_the_document(plan: Any, kind: str) -> bool:
+    """ "số mấy", "ban hành ngày nào", "ký ngày nào": a fact of the plan itself, not of a task in it."""
+    asked = " ".join(re.findall(r"\w+", fold(plan.question)))
+    return kind == "doc_number" or any(
+        w in asked for w in ("ban hanh", "ky ngay", "ngay ky", "issued", "dated", "signed")
+    )
+
+
+def _ranked_docs(ctx: Ctx) -> list[Any]:
+    """The documents in scope, those the retrieved passages come from first."""
+    order = unique([h.passage.doc_id for h in ctx.hits()])
+    docs = [d for d in ctx.view.documents.values() if ctx.known(d.doc_id) or d.doc_id in order]
+    docs.sort(key=lambda d: order.index(d.doc_id) if d.doc_id in order else len(order))
+    return docs
+
+
+def document_facts(ctx: Ctx) -> Draft | None:
+    """The number, date and signer of the plan a question is about, as its header states them."""
+    docs = [d for d in _ranked_docs(ctx) if d.doc_number or d.issue_date][:2]
+    if not docs:
+        return None
+    lines = []
+    for d in docs:
+        card = next((p for p in ctx.view.doc_passages(d.doc_id) if p.kind == "document"), None)
+        parts = [
+            ctx.t("Số hiệu ", "Number ") + f"**{md(d.doc_number)}**" if any(c.isdigit() for c in d.doc_number) else ""
+        ]
+        parts.append(ctx.t("ban hành ngày ", "issued on ") + f"**{md(d.issue_date)}**" if d.issue_date else "")
+        parts.append(ctx.t("người ký ", "signed by ") + f"**{md(d.signer)}**" if d.signer else "")
+        facts = ", ".join(p for p in parts if p)
+        if facts:
+            lines.append(f"- {doc_label(d)}: {facts} {ctx.cites.cite(card) if card else ''}".rstrip())
+    return Draft("\n".join(lines), True, ()) if lines else None
+
+
 def signer(ctx: Ctx) -> Draft:
     """Who signed a plan, with the title of the signature block, from the plans in scope."""
-    docs = [d for d in ctx.view.documents.values() if ctx.known(d.doc_id) and d.signer]
-    hits = ctx.hits()
-    ranked = unique([h.passage.doc_id for h in hits])
-    docs.sort(key=lambda d: ranked.index(d.doc_id) if d.doc_id in ranked else len(ranked))
+    docs = [d for d in _ranked_docs(ctx) if d.signer]
     if not docs:
         return general(ctx)
     lines = []

@@ -49,7 +49,8 @@ FREQUENCY_RE = re.compile(
     re.IGNORECASE,
 )
 _NOT_FIGURE_RE = re.compile(
-    r"\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b|\b\d{1,5}[-/](?:(?:19|20)\d\d/)?[A-ZĐ][A-ZĐa-z]*|\b(?:ngày|quý)\s+\d{1,2}(?:/\d{1,2})?"
+    r"\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b|\b\d{1,5}[-/](?:(?:19|20)\d\d/)?[A-ZĐ][A-ZĐa-z]*|\b(?:ngày|quý)\s+\d{1,2}(?:/\d{1,2})?",
+    re.IGNORECASE,
 )
 
 
@@ -218,7 +219,7 @@ def rank_sentences(
     for lexical, coverage, rank, hit, start, end, text, lead_in, near in base:
         roles: tuple[Role, ...] = ()
         governing = ""
-        if ask in ("who", "tasks") and lexical >= cutoff:
+        if ask in ("who", "tasks") and lexical >= cutoff and hit.passage.kind not in ("document", "signature"):
             roles = tuple(find_roles(text, vocab))
             if lead_in and not any(r.role in (LEAD, "coop") for r in roles):
                 inherited = tuple(find_roles(_as_subject(lead_in), vocab))

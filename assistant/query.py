@@ -65,6 +65,8 @@ class QueryPlan:
         plan_indices, provinces, agencies, years, fact_kinds: every value named, in order.
         province_candidates: the provinces an ambiguous initialism ("ĐN") may stand for.
         elliptic: the question leans on the previous turn (it is searched with the conversation).
+        translations: for a question framed in English, the Vietnamese words plans use for its words
+            (``[glossary]`` in intents.toml); searched with the question.
     """
 
     question: str
@@ -89,6 +91,7 @@ class QueryPlan:
     fact_kinds: tuple[str, ...] = ()
     province_candidates: tuple[str, ...] = ()
     elliptic: bool = False  # leans on the previous turn ("Còn Sở Tư pháp?", "Hạn khi nào?")
+    translations: tuple[str, ...] = ()  # Vietnamese words for an English question's words ("proposed" → "đề nghị")
 
 
 def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = None) -> QueryPlan:
@@ -128,13 +131,16 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
     follow = previous is not None and (cues.explicitly_elliptic(ws) or (reading.elliptic and not subject))
     intent, fact_kind = _intent(reading, previous if follow else None)
     own = _own(slots)
+    language = reading.language or (previous.language if previous else "vi")
+    translations = cues.translations(ws) if language == "en" else ()
     plan = QueryPlan(
         question=text,
         intent=intent,
         fact_kind=fact_kind,
         fact_kinds=reading.fact_kinds,
-        language=reading.language or (previous.language if previous else "vi"),
-        keywords=_keywords(vocab, scan, reading),
+        language=language,
+        keywords=tuple(dict.fromkeys(_keywords(vocab, scan, reading) + translations)),
+        translations=translations,
         **own,
     )
     if previous is not None:

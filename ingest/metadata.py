@@ -34,6 +34,7 @@ class _Cues:
     max_title_lines: int
     roles: tuple[str, ...]
     stops: tuple[str, ...]
+    properties: dict[str, tuple[str, ...]]
 
 
 @functools.lru_cache(maxsize=4)
@@ -48,6 +49,7 @@ def _cues(folder: Path) -> _Cues:
             int(header["max_title_lines"]),
             tuple(signature["roles"]),
             tuple(signature["stops"]),
+            {k: tuple(v) for k, v in data.get("properties", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"{path}: missing or malformed key {exc}; expected [header] and [signature] tables") from exc
@@ -70,7 +72,9 @@ def _doc_number(lines: list[str]) -> str:
 
 
 def _place_date(lines: list[str]) -> tuple[str, str, int | None]:
-    for line in lines[:15]:
+    # a portal's table keeps the header's cells on one line: "Số: 1356/QĐ-UBND | Phan Rang-Tháp Chàm, ngày …"
+    cells = [cell.strip() for line in lines[:15] for cell in line.split("|") if cell.strip()]
+    for line in cells:
         m = _DATE_RE.match(fold(line))
         if m:
             place = line.split(",", 1)[0].strip()
@@ -225,6 +229,28 @@ def _main_province(vocab: Vocabulary, lines: list[str]) -> str:
     return top if n >= 2 * max(second, 1) or (n >= 1 and second == 0) else ""
 
 
+_PROPERTY_RE = re.compile(r"^\|?\s*([^|:]{3,30}?)\s*[|:]\s*([^|]{2,120}?)\s*\|?\s*$")
+
+
+def _properties(raw: RawDocument, cues: _Cues) -> dict[str, str]:
+    """The label–value rows a document portal prints above a text: number, date, signer (first of each)."""
+    pairs: list[tuple[str, str]] = []
+    for block in raw.blocks[:HEAD_PARAS]:
+        if isinstance(block, Para):
+            m = _PROPERTY_RE.match(block.text.strip())
+            if m:
+                pairs.append((m.group(1), m.group(2)))
+        else:
+            pairs += [(row[0], row[1]) for row in block.rows if len(row) >= 2 and row[0] and row[1]]
+    found: dict[str, str] = {}
+    for label, value in pairs:
+        key = fold_words(label)
+        for name, labels in cues.properties.items():
+            if key in labels and name not in found:
+                found[name] = clean_line(value.replace("**", ""))
+    return found
+
+
 def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
     """Read a plan's metadata from its text (never from the file name).
 
@@ -240,8 +266,11 @@ def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
     cues = _cues(vocab.folder)
     lines = [p for p in (_plain(b.text) for b in raw.blocks if isinstance(b, Para)) if p]
     head = lines[:HEAD_PARAS]
-    doc_number = _doc_number(head) or _prose_number(head)
+    props = _properties(raw, cues)
+    doc_number = _doc_number(head) or props.get("number", "").replace(" ", "") or _prose_number(head)
     place, issue_date, year = _place_date(head)
+    if not issue_date and re.fullmatch(r"\d{1,2}/\d{1,2}/(?:19|20)\d\d", props.get("date", "")):
+        issue_date, year = props["date"], int(props["date"][-4:])
     title, after_title = _title(head, cues)
     if not title:  # a letter: "V/v triển khai các giải pháp nâng cao Chỉ số PCI năm 2024"
         title = next((re.sub(r"^V/v\.?\s*", "", line) for line in head[:12] if fold(line).startswith("v/v")), "")
@@ -276,7 +305,7 @@ def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
         locality=locality,
         issue_date=issue_date,
         year=year,
-        signer=_signer(lines, cues),
+        signer=_signer(lines, cues) or props.get("signer", ""),
         indices=indices,
         is_plan=is_plan,
         warnings=warnings,

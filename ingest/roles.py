@@ -37,6 +37,7 @@ LEAD, COOP, ASSIGNER, MENTION = "lead", "coop", "assigner", "mention"
 _CLAUSE_RE = re.compile(r"[;]|[.!?](?=\s+[^\s\d])")
 _LABEL_RE = re.compile(r"^[\s\-–+•*]*([^:\n]{2,60}?)\s*:\s*")
 _FILLERS = frozenset({"cho", "giup", "voi", "cac"})
+_PREPOSITION_RE = re.compile(r"\b(?:cua|tai|cho|voi|ve|doi voi|trong|thuoc|boi|qua|den|tu)\s*$")
 _GROUP_GAP_RE = re.compile(r"^[\s,]*(?:(?:và|va|cùng|cung|với|voi)\s*)?[\s,]*$", re.IGNORECASE)
 
 
@@ -172,7 +173,9 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         before = [k for s, e, k in hits if prev_end <= s and e <= g_start]
         after = [k for s, e, k in hits if g_end <= s and e <= nxt]
         gap_before = text[prev_end:g_start]
-        subject = n == 0 and not any(k in (LEAD, COOP, "act") for k in before) or ":" in gap_before[-3:]
+        # "… của bộ phận một cửa chưa đảm bảo": a name after a preposition is no subject
+        governed = bool(_PREPOSITION_RE.search(fold(gap_before)))
+        subject = (n == 0 and not governed and not any(k in (LEAD, COOP, "act") for k in before)) or ":" in gap_before[-3:]
         colon_after = text[g_end:nxt].lstrip().startswith(":")
         first_after = after[0] if after else None
         last = before[-1] if before else None
@@ -214,6 +217,12 @@ def _adjacent(text: str, hits: Sequence[tuple[int, int, str]], prev_end: int, g_
         else:
             return False
     return True
+
+
+def is_role_label(line: str, vocab: Any, cues_path: Path = ROLES_FILE) -> bool:
+    """A label line that gives agencies a role: "Cơ quan chủ trì: …", "Đơn vị phối hợp: …" (not "Nội dung
+    về cải cách TTHC: …, bộ phận một cửa …")."""
+    return _label(line, vocab.find_agencies(line), _cues(cues_path)) is not None
 
 
 def is_qualifier(line: str, cues_path: Path = ROLES_FILE) -> bool:

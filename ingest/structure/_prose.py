@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.model import Assignment, Document, stable_id
-from ingest.roles import Role, find_roles, leads_and_coops
+from ingest.roles import find_roles, is_role_label, leads_and_coops
 from ingest.sentences import sentence_spans
 from ingest.structure._cues import Cues
 from ingest.structure._sections import Heading
@@ -96,7 +96,7 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
         sentence_records = []
         for sentence in lines:
             roles = find_roles(sentence, vocab)
-            if roles and _is_label(sentence, roles):
+            if roles and is_role_label(sentence, vocab):
                 leads, coops = leads_and_coops(roles)
                 labelled[0].extend(leads)
                 labelled[1].extend(coops)
@@ -133,12 +133,6 @@ def prose_assignments(units: Sequence[ProseUnit], doc: Document, vocab: Any, cue
         for sentence, leads, coops in sentence_records:
             out.append(_make(doc, unit, "", sentence, leads, coops, "prose"))
     return out
-
-
-def _is_label(sentence: str, roles: Sequence[Role]) -> bool:
-    """A role label line: "Cơ quan chủ trì: …", "Đơn vị phối hợp: …" (the agencies come after the colon)."""
-    head, colon, _ = sentence.partition(":")
-    return bool(colon) and all(r.start > len(head) for r in roles if r.role in ("lead", "coop"))
 
 
 def _solution_component(vocab: Any, unit: ProseUnit, cues: Cues) -> str | None:

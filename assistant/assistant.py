@@ -101,9 +101,24 @@ class Assistant:
             conversation.cite([c.passage_id for c in answer.citations])
         return _timed(answer, start, qid)
 
+    def retrieve(
+        self, question: str, conversation: Conversation | None = None, k: int = 10, mode: str = "fused"
+    ) -> list[Hit]:
+        """The passages an answer to ``question`` (as the next turn of ``conversation``) is composed from,
+        best first — what ``eval.retrieval_eval`` measures. The conversation is not changed."""
+        previous = conversation.last_plan() if conversation is not None else None
+        view = self.view()
+        plan = _resolve_in_kb(understand((question or "").strip()[:MAX_QUESTION_CHARS], self.vocab, previous), view)
+        earlier = conversation.turns[-_CONTEXT_TURNS:] if conversation is not None and previous is not None else []
+        elliptic = bool(earlier) and plan.elliptic and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
+        retrieve = self._retriever(
+            plan, None, scope_for(plan, view, self.vocab), view, earlier if elliptic else [], mode
+        )
+        return retrieve(" ".join([plan.question, *plan.translations]), k)
+
     def _answer(self, plan: QueryPlan, ui: Filters | None, view: KbView, earlier: Sequence[Turn]) -> Answer:
         lang = getattr(plan, "language", "vi")
-        scope = scope_for(plan, view)
+        scope = scope_for(plan, view, self.vocab)
         ctx = compose.Ctx(
             plan, view, self.vocab, scope, self._retriever(plan, ui, scope, view, earlier), Cites(view), lang,
             tuple(t for turn in earlier for t in terms(turn.plan.keywords)),
@@ -117,8 +132,9 @@ class Assistant:
         )  # fmt: skip
 
     def _retriever(
-        self, plan: QueryPlan, ui: Filters | None, scope: Scope, view: KbView, earlier: Sequence[Turn]
-    ) -> Callable[[str, int], list[Hit]]:
+        self, plan: QueryPlan, ui: Filters | None, scope: Scope, view: KbView, earlier: Sequence[Turn],
+        mode: str = "fused",
+    ) -> Callable[[str, int], list[Hit]]:  # fmt: skip
         """``retrieve(query, k)``: hybrid search within the user's filters and the question's scope,
         preferring what the question names. An elliptic follow-up ("Còn cấp huyện?", "Hạn khi nào?") is
         searched twice and fused: the question with the names the conversation gave (index, province,
@@ -129,7 +145,7 @@ class Assistant:
         prefer = facets_of(plan, self.vocab)
 
         def plain(query: str, k: int) -> list[Hit]:
-            return list(self.search(query, k=k, filters=None if flt.is_empty() else flt, prefer=prefer))
+            return list(self.search(query, k=k, filters=None if flt.is_empty() else flt, mode=mode, prefer=prefer))
 
         if not earlier:
             return plain
@@ -169,9 +185,11 @@ class Assistant:
             return "kho tài liệu trống" if ctx.lang == "vi" else "no plans loaded"
         if scope.missing:
             return scope.missing
-        known = [d for d in scope.known if d in view.documents] or list(scope.docs or view.documents)
+        known = [d for d in scope.known if d in view.documents] or (
+            [] if scope.placeless else list(scope.docs or view.documents)
+        )
         # a page that names no province at all ("… của tỉnh") may be about the one asked: it counts as evidence
-        docs = known + [d for d in scope.docs or () if d not in scope.known and self._placeless(view, d)]
+        docs = known + [d for d in scope.placeless if d not in known]
         if plan.plan_index and plan.plan_indices and not any(self._covers(view, d, plan.plan_index) for d in docs):
             where = f" của {plan.province}" if plan.province else ""
             return f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}"
@@ -188,16 +206,6 @@ class Assistant:
         if asks_province and plan.fact_kind in ("rank", "score") and levels and all(lv == "huyện" for lv in levels):
             return f"chỉ có kế hoạch cấp huyện của {plan.province}"
         return None
-
-    def _placeless(self, view: KbView, doc_id: str) -> bool:
-        """Whether a document's metadata and text name no province at all."""
-        key = ("placeless", doc_id)
-        if key not in view.memo:
-            doc = view.documents[doc_id]
-            view.memo[key] = not doc.province and not self.vocab.find_provinces(
-                " ".join(p.text for p in view.doc_passages(doc_id))
-            )
-        return bool(view.memo[key])
 
     def _covers(self, view: KbView, doc_id: str, index: str) -> bool:
         """Whether a document is about ``index``: its metadata, its records, or any of its passages names it."""

@@ -385,7 +385,7 @@ def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence
                 f"\n**{plan.agency}** — {label}: {len(mine)} rows{cut}",
             )
         )
-        for index in unique([r.get("plan_index") or "" for r in shown]) or [""]:
+        for index in dict.fromkeys(r.get("plan_index") or "" for r in shown):  # rows of no index too
             group = [r for r in shown if (r.get("plan_index") or "") == index]
             lines.append(f"\n**{index or ctx.t('Chung', 'General')}**")
             lines.extend(row_line(r, ctx) for r in group)
@@ -680,7 +680,10 @@ def topic_words(plan: Any) -> list[str]:
     named = set(fold(f"{plan.province or ''} {plan.plan_index or ''}").split())
     cues = load_cues()
     figure = {w for phrase in (*cues.figure_words, *cues.component_words) for w in phrase.split()}
-    return [w for w in map(fold, plan.keywords) if w not in named and w not in figure and not w.isdigit()]
+    added = set(map(fold, getattr(plan, "translations", ())))  # the glossary's words are no topic of the asker's
+    return [
+        w for w in map(fold, plan.keywords) if w not in named and w not in figure and w not in added and not w.isdigit()
+    ]
 
 
 def not_found(ctx: Ctx, reason: str = "") -> Draft:
@@ -711,5 +714,11 @@ def compose(ctx: Ctx) -> Draft:
     """The answer for the question's intent, citing at least :data:`MIN_CITATIONS` passages when found."""
     draft = COMPOSERS.get(ctx.plan.intent, general)(ctx)
     if draft.found:
+        cited = {c.doc_id for c in ctx.cites.items}
+        if ctx.plan.province and cited and not cited & ctx.scope.known:
+            draft.text += ctx.t(
+                f"\n\n*Lưu ý: văn bản được trích không ghi rõ tỉnh, thành phố; chưa khẳng định là của {ctx.plan.province}.*",
+                f"\n\n*Note: the cited text does not name its province; it is not confirmed to be {ctx.plan.province}'s.*",
+            )
         draft.text += "\n".join(more_citations(ctx))
     return draft

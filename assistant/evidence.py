@@ -142,15 +142,16 @@ def split_sentences(passage: Any) -> list[tuple[int, int, str]]:
         pieces.append((s, e))
     # "Có 05 nhóm tiêu chí sau:" / "Giải pháp khắc phục:" introduce the list that answers: keep them together
     joined: list[tuple[int, int]] = []
+    open_list = False  # the last piece introduced a list ("…sau:") that its items ("A;", "B;", "C.") continue
     for s, e in pieces:
-        if (
-            joined
-            and text[joined[-1][0] : joined[-1][1]].rstrip().endswith(":")
-            and e - joined[-1][0] <= _LIST_TAIL + 200
-        ):
+        last = text[joined[-1][0] : joined[-1][1]].rstrip() if joined else ""
+        listed = last.endswith(":") or (open_list and last.endswith((";", ",")))
+        if joined and listed and e - joined[-1][0] <= _LIST_TAIL + 200:
             joined[-1] = (joined[-1][0], e)
+            open_list = True
         else:
             joined.append((s, e))
+            open_list = False
     return [(s, e, text[s:e].strip()) for s, e in joined if text[s:e].strip()]
 
 

@@ -10,6 +10,7 @@ needed. Filters a user sets (UI, ``--province``) still exclude, in the retriever
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from assistant._view import KbView
 from index_store.facets import Facets
@@ -30,10 +31,16 @@ class Scope:
     docs: frozenset[str] | None
     known: frozenset[str]
     missing: str = ""
+    placeless: frozenset[str] = frozenset()  # documents whose metadata and text name no province at all
 
 
-def scope_for(plan: object, view: KbView) -> Scope:
-    """The scope of a question (:class:`assistant.query.QueryPlan`) over the knowledge base ``view``."""
+def scope_for(plan: object, view: KbView, vocab: Any) -> Scope:
+    """The scope of a question (:class:`assistant.query.QueryPlan`) over the knowledge base ``view``.
+
+    A document of another province (as its header or text tells) is out; one that names no province at
+    all stays in and may answer (a portal page that only says "của tỉnh"); the question's province is
+    "missing" only when no document is of it, names it, or names no province.
+    """
     ids = set(view.documents)
     restricted = False
     number = getattr(plan, "doc_number", None)
@@ -50,9 +57,21 @@ def scope_for(plan: object, view: KbView) -> Scope:
         if same | unknown != ids:
             ids, restricted = same | unknown, True
         known = same | {i for i in unknown if view.doc_mentions(i, province)}
-        if not known:
+        placeless = frozenset(i for i in unknown - known if placeless_doc(view, i, vocab))
+        if not known and not placeless:
             return Scope(frozenset(ids), frozenset(), f"không có kế hoạch nào của {province}")
+        return Scope(frozenset(ids) if restricted else None, frozenset(known), "", placeless)
     return Scope(frozenset(ids) if restricted else None, frozenset(known))
+
+
+def placeless_doc(view: KbView, doc_id: str, vocab: Any) -> bool:
+    """Whether a document's metadata and text name no province at all (cached per view)."""
+    key = ("placeless", doc_id)
+    if key not in view.memo:
+        doc = view.documents[doc_id]
+        text = " ".join(p.text for p in view.doc_passages(doc_id))
+        view.memo[key] = not doc.province and not vocab.find_provinces(text)
+    return bool(view.memo[key])
 
 
 def _same_number(asked: str, doc_number: str) -> bool:

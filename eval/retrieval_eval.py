@@ -1,8 +1,8 @@
 """Retrieval quality on the gold questions: evidence hit@5 and MRR for sparse, dense and fused search.
 
-A follow-up is searched with its earlier turns as ``context`` (``KnowledgeBase.search``: the question
-with the facets the conversation named, fused with the whole conversation as one query); questions
-without evidence (not_found) are left out. Reported overall, per style
+The passages are those the assistant answers from (``Assistant.retrieve``): a follow-up is searched with
+its earlier turns (the question with what the conversation named, fused with the whole conversation);
+questions without evidence (not_found) are left out. Reported overall, per style
 and per kind.
 
 Usage:
@@ -42,17 +42,27 @@ def _open_kb(kb_dir: Path, plans: Path | None, embedder_spec: str, vector_kind: 
 
 
 def evaluate(kb: Any, questions: list[dict[str, Any]], k: int = 5, modes: tuple[str, ...] = MODES) -> dict[str, Any]:
-    """Rank of the first evidence passage per question and mode, and the summaries."""
+    """Rank of the first evidence passage per question and mode, and the summaries.
+
+    The passages are the ones the assistant composes its answer from (``Assistant.retrieve``: the question's
+    scope and what it names, a follow-up with its conversation), so this measures the answer path.
+    """
+    from assistant.assistant import Assistant
+    from assistant.conversation import Conversation
+
+    assistant = Assistant(kb.store, kb.vocab, kb.search)
     rows = []
     timings: dict[str, list[float]] = collections.defaultdict(list)
     for q in questions:
         if not q.get("evidence"):
             continue
-        query, context = q["question"], q.get("turns", [])
+        conversation = Conversation()
+        for turn in q.get("turns", []):
+            conversation.add(turn, kb.vocab)
         row: dict[str, Any] = {"id": q["id"], "kind": q["kind"], "style": q["style"]}
         for mode in modes:
             start = time.perf_counter()
-            hits = kb.search(query, k=max(k, 10), mode=mode, context=context)
+            hits = assistant.retrieve(q["question"], conversation, k=max(k, 10), mode=mode)
             timings[mode].append((time.perf_counter() - start) * 1000)
             row[mode] = first_hit_rank(q["evidence"], [h.passage.text for h in hits])
         rows.append(row)

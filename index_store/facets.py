@@ -9,7 +9,6 @@ another index (a PAR INDEX score row reads like a SIPAS one). Filters stay the w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,21 +70,3 @@ def rewrite(query: str, facets: Facets) -> str:
     folded = fold(query)
     extra = [name for name in facets.agencies if fold(name) not in folded]
     return " ".join([query, *extra]) if extra else query
-
-
-def inherit(own: Facets, earlier: Sequence[Facets]) -> Facets:
-    """``own`` with each facet it leaves empty taken from the latest earlier turn that names it."""
-
-    def pick(name: str) -> Any:
-        return getattr(own, name) or next((getattr(f, name) for f in earlier if getattr(f, name)), ())
-
-    return Facets(pick("indices"), pick("provinces"), pick("agencies"), pick("components"))
-
-
-def with_facets(query: str, own: Facets, inherited: Facets) -> str:
-    """``query`` followed by the names of the facets it inherits ("Còn cấp huyện?" → "… PAR INDEX Đồng Nai")."""
-    extra = [name for field in ("indices", "provinces", "agencies") if not getattr(own, field)
-             for name in getattr(inherited, field)]  # fmt: skip
-    if not own.components:
-        extra += [path.replace(" › ", " ") for _, path in inherited.components]
-    return rewrite(" ".join([query, *extra]), own)

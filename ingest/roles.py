@@ -175,7 +175,9 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         gap_before = text[prev_end:g_start]
         # "… của bộ phận một cửa chưa đảm bảo": a name after a preposition is no subject
         governed = bool(_PREPOSITION_RE.search(fold(gap_before)))
-        subject = (n == 0 and not governed and not any(k in (LEAD, COOP, "act") for k in before)) or ":" in gap_before[-3:]
+        subject = (n == 0 and not governed and not any(k in (LEAD, COOP, "act") for k in before)) or ":" in gap_before[
+            -3:
+        ]
         colon_after = text[g_end:nxt].lstrip().startswith(":")
         first_after = after[0] if after else None
         last = before[-1] if before else None

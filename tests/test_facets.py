@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index_store.facets import Facets, inherit, query_facets, rewrite, with_facets
+from index_store.facets import Facets, query_facets, rewrite
 from ingest.model import Passage
 from ingest.vocab import load_vocabulary
 
@@ -54,15 +54,3 @@ def test_match_credits_belonging_silence_and_another() -> None:
     comp = Facets(components=(("PAPI", "Quản trị môi trường"),))
     assert comp.match(_passage(plan_index="PAPI", component="Quản trị môi trường › Chất lượng nước")) == 1.0
     assert comp.match(_passage(plan_index="PAPI", component="Quản trị môi trường khác")) == 0.0
-
-
-def test_a_follow_up_inherits_what_it_leaves_out(vocab) -> None:
-    own = query_facets("con muc tieu den 2025 thi sao?", vocab)
-    earlier = [query_facets("sipas 2023 cua dong nai xep hang bao nhieu?", vocab)]
-    inherited = inherit(own, earlier)
-    assert (inherited.indices, inherited.provinces) == (("SIPAS",), ("Đồng Nai",))
-    assert (
-        with_facets("con muc tieu den 2025 thi sao?", own, inherited) == "con muc tieu den 2025 thi sao? SIPAS Đồng Nai"
-    )
-    lang_son = query_facets("Ở Lạng Sơn thì sao?", vocab)
-    assert inherit(lang_son, earlier).provinces == ("Lạng Sơn",)  # a new explicit value wins

@@ -85,9 +85,13 @@ class Ctx:
         if (ask, year) not in self._evidence:
             self._evidence[(ask, year)] = rank_sentences(
                 self.hits(), self.query_terms(), ask, self.vocab, extra_terms=self.extra_terms,
-                extra_weight=self.extra_weight, year=year,
+                extra_weight=self.extra_weight, year=year, named=self.named_documents(),
             )  # fmt: skip
         return self._evidence[(ask, year)]
+
+    def named_documents(self) -> list[str]:
+        """Document numbers the question names ("Thông báo 277/TB-UBND")."""
+        return [m.group(0) for m in re.finditer(r"\b\d{1,5}/(?:(?:19|20)\d\d/)?[A-ZĐ][\w&-]*", self.plan.question)]
 
     def query_terms(self) -> list[str]:
         """The question's words that choose sentences: its content words without the place it names (the
@@ -99,7 +103,7 @@ class Ctx:
         """The sentences of these passages (not the retrieved ones), best first."""
         return rank_sentences(
             hits, self.query_terms(), ask, self.vocab, extra_terms=self.extra_terms,
-            extra_weight=self.extra_weight, year=self.plan.year, limit=limit,
+            extra_weight=self.extra_weight, year=self.plan.year, limit=limit, named=self.named_documents(),
         )  # fmt: skip
 
     def known(self, doc_id: str) -> bool:
@@ -255,7 +259,9 @@ def agency_lookup(ctx: Ctx) -> Draft:
     if rows:
         return _rows_answer(ctx, rows[:MAX_ROWS])
     ev = ctx.evidence("who")
-    with_roles = [s for s in ev if s.has_role(LEAD, COOP)]
+    best = max((s.coverage for s in ev[:8]), default=0.0)
+    # a sentence that names who does it, about what the question asks (not any sentence with an agency)
+    with_roles = [s for s in ev if s.has_role(LEAD, COOP) and s.coverage >= 0.5 * best]
     if not with_roles:
         return general(ctx)
     top = with_roles[0].score

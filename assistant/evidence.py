@@ -171,7 +171,7 @@ def terms(words: Iterable[str]) -> list[str]:
 
 def rank_sentences(
     hits: Sequence[Any], query_terms: Sequence[str], ask: str, vocab: Any, *, extra_terms: Sequence[str] = (),
-    extra_weight: float = 0.5, year: int | None = None, limit: int = 12,
+    extra_weight: float = 0.5, year: int | None = None, limit: int = 12, named: Sequence[str] = (),
 ) -> list[Sentence]:  # fmt: skip
     """The sentences of ``hits`` best first for a question with these terms that asks for ``ask``.
 
@@ -184,6 +184,7 @@ def rank_sentences(
         extra_weight: their weight (the question's own terms weigh 1).
         year: a year the question names; a figure sentence that states it counts more.
         limit: how many passages to read.
+        named: document numbers the question names ("277/TB-UBND"): a sentence that holds one is about it.
     """
     pool: list[tuple[int, Any, int, int, str, set[str], str, str, set[str]]] = []
     for rank, hit in enumerate(hits[:limit], start=1):
@@ -227,6 +228,8 @@ def rank_sentences(
                 if any(r.role in (LEAD, "coop") for r in inherited):
                     roles, governing = inherited, lead_in
         bonus = _ask_bonus(ask, text, roles, year, near_year=bool(year) and str(year) in near)
+        if named and any(n in text for n in named):
+            bonus += 0.8
         out.append(Sentence(hit, rank, text, start, end, lexical * (1 + bonus), coverage, roles, governing))
     out.sort(key=lambda s: (-s.score, s.rank, s.start))
     return out

@@ -220,12 +220,14 @@ def _pick(sentences: Sequence[Sentence], n: int, per_passage: int = 1, floor: fl
     best = sentences[0].score
     out: list[Sentence] = []
     used: dict[str, int] = {}
+    said: set[str] = set()
     for s in sentences:
         if len(out) >= n or s.score < floor * best:
             break
-        pid = s.passage.passage_id
-        if used.get(pid, 0) >= per_passage:
+        pid, key = s.passage.passage_id, fold(s.text)
+        if used.get(pid, 0) >= per_passage or key in said:
             continue
+        said.add(key)
         used[pid] = used.get(pid, 0) + 1
         out.append(s)
     return out
@@ -505,7 +507,7 @@ def general(ctx: Ctx, ask: str | None = None, year: int | None = None) -> Draft:
     ev = ctx.evidence(ask, year)
     if not ev:
         return not_found(ctx)
-    picked = _pick(ev, 4)
+    picked = _pick(ev, 5, per_passage=2)
     lines = []
     direct = _direct(ctx, picked, ask)
     if direct:

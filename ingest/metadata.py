@@ -161,7 +161,7 @@ def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> 
     return f"UBND {vocab.province_kind(province) or 'tỉnh'} {province or place}", "tỉnh", province, locality
 
 
-_HEADER_STOPS = ("cong hoa", "so:", "so ", "doc lap", "ke hoach", "quyet dinh", "v/v")
+_HEADER_STOPS = ("cong hoa", "doc lap", "ke hoach", "quyet dinh", "v/v")
 _LOCAL_RE = re.compile(r"\b(HUYỆN|THỊ XÃ|THÀNH PHỐ|QUẬN|TỈNH)\s+(.+)$")
 _PROSE_NUMBER_RE = re.compile(
     r"(?:ban hành|phê duyệt)\s+(?:Kế hoạch|Quyết định|Công văn|văn bản|Chương trình)\s+(?:số\s+)?"
@@ -175,8 +175,8 @@ def _header_issuer(vocab: Vocabulary, lines: list[str]) -> tuple[str, str, str, 
     HẬU", "UBND TỈNH LẠNG SƠN / SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG"); empty when the text has none."""
     head: list[str] = []
     for line in lines[:8]:
-        if fold(line).startswith(_HEADER_STOPS) or not line.isupper():
-            break
+        if fold(line).startswith(_HEADER_STOPS) or _NUMBER_RE.match(fold(line)) or not line.isupper():
+            break  # "Số: 336/KH-UBND" ends the issuer lines ("SỞ …" folds to "so" too: not a stop)
         head.append(line.strip(" -_|"))
     if not head:
         return "", "", "", ""

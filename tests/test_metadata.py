@@ -187,3 +187,66 @@ def test_nfd_text_gives_the_same_metadata(vocab):
         b.province,
         b.title,
     )
+
+
+# -- metadata that survives real pages (the issuer header, decisions, letters, portal pages) -----------------
+@pytest.mark.parametrize(
+    ("header", "issuer", "level", "province", "locality"),
+    [
+        ("ỦY BAN NHÂN DÂN\nHUYỆN HẢI HẬU", "UBND huyện Hải Hậu", "huyện", "Nam Định", "Hải Hậu"),
+        ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ TUY HÒA", "UBND thành phố Tuy Hòa", "thành phố", "Phú Yên", "Tuy Hòa"),
+        ("ỦY BAN NHÂN DÂN\nTỈNH VĨNH LONG", "UBND tỉnh Vĩnh Long", "tỉnh", "Vĩnh Long", ""),
+        ("UBND TỈNH LẠNG SƠN\nSỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", "Sở Tài nguyên và Môi trường", "sở", "Lạng Sơn", ""),
+        ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ HÀ NỘI", "UBND thành phố Hà Nội", "tỉnh", "Hà Nội", ""),
+    ],
+)
+def test_the_issuer_header_gives_issuer_level_and_place(vocab, header, issuer, level, province, locality) -> None:
+    # the place line is broken over two lines, as converted PDFs do: the header decides
+    text = f"{header}\nSố: 51/KH-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nVĩnh\nLong, ngày 12 tháng 7 năm 2023\nKẾ HOẠCH\nNâng cao Chỉ số PCI"
+    doc = extract_metadata(raw_from_text(text), vocab)
+    assert (doc.issuer, doc.level, doc.province, doc.locality) == (issuer, level, province, locality)
+
+
+def test_a_decision_and_a_letter_are_plan_documents(vocab) -> None:
+    decision = extract_metadata(
+        raw_from_text(
+            "ỦY BAN NHÂN DÂN\nTỈNH HÀ TĨNH\nSố: 786/QĐ-UBND\nHà Tĩnh, ngày 09 tháng 4 năm 2024\nQUYẾT ĐỊNH\n"
+            "Về việc ban hành Kế hoạch nâng cao Chỉ số SIPAS năm 2024\nCăn cứ Luật Tổ chức chính quyền địa phương;\n"
+            "Điều 1. Ban hành kèm theo Quyết định này Kế hoạch."
+        ),
+        vocab,
+    )
+    assert decision.is_plan and decision.doc_number == "786/QĐ-UBND" and decision.title.startswith("Về việc ban hành")
+    letter = extract_metadata(
+        raw_from_text(
+            "ỦY BAN NHÂN DÂN\nTỈNH BẮC GIANG\nSố: 1875/UBND-KTTH\nV/v triển khai các giải pháp nâng cao Chỉ số PCI năm 2024\n"
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nBắc Giang, ngày 22 tháng 4 năm 2024\nKính gửi: Các sở, ban, ngành tỉnh"
+        ),
+        vocab,
+    )
+    assert letter.is_plan and letter.issuer == "UBND tỉnh Bắc Giang" and letter.title.startswith("triển khai các giải pháp")
+
+
+def test_a_portal_page_gives_its_number_date_and_signer(vocab) -> None:
+    page = extract_metadata(
+        raw_from_text(
+            "Quyết định 1606/QĐ-UBND về Kế hoạch khắc phục tồn tại, hạn chế năm 2025\n| Số hiệu | 1606/QĐ-UBND |\n"
+            "| Ngày ban hành | 27/06/2025 |\n| Người ký | Nguyễn Hồng Lĩnh |\nQUYẾT ĐỊNH:\nĐiều 1. Ban hành kèm theo"
+        ),
+        vocab,
+    )
+    assert (page.doc_number, page.issue_date, page.year, page.signer) == ("1606/QĐ-UBND", "27/06/2025", 2025, "Nguyễn Hồng Lĩnh")
+    news = extract_metadata(
+        raw_from_text(
+            "Tin tức\nNgày 31/3, UBND tỉnh Lai Châu đã ban hành Kế hoạch số 1331/KH-UBND về việc cải thiện chỉ số PAPI.\n"
+            "Theo kế hoạch, tỉnh Lai Châu phấn đấu tăng ít nhất 01 bậc."
+        ),
+        vocab,
+    )
+    assert news.doc_number == "1331/KH-UBND" and news.province == "Lai Châu"
+    assert news.issuer != "UBND các huyện, thành phố"
+
+
+def test_what_a_plan_asks_of_groups_is_not_its_issuer(vocab) -> None:
+    text = "Tin tức\nUBND các huyện, thành phố xây dựng kế hoạch cải thiện chỉ số PCI của địa phương trước ngày 30/6."
+    assert extract_metadata(raw_from_text(text), vocab).issuer == ""

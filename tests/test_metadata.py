@@ -224,7 +224,11 @@ def test_a_decision_and_a_letter_are_plan_documents(vocab) -> None:
         ),
         vocab,
     )
-    assert letter.is_plan and letter.issuer == "UBND tỉnh Bắc Giang" and letter.title.startswith("triển khai các giải pháp")
+    assert (
+        letter.is_plan
+        and letter.issuer == "UBND tỉnh Bắc Giang"
+        and letter.title.startswith("triển khai các giải pháp")
+    )
 
 
 def test_a_portal_page_gives_its_number_date_and_signer(vocab) -> None:
@@ -235,7 +239,12 @@ def test_a_portal_page_gives_its_number_date_and_signer(vocab) -> None:
         ),
         vocab,
     )
-    assert (page.doc_number, page.issue_date, page.year, page.signer) == ("1606/QĐ-UBND", "27/06/2025", 2025, "Nguyễn Hồng Lĩnh")
+    assert (page.doc_number, page.issue_date, page.year, page.signer) == (
+        "1606/QĐ-UBND",
+        "27/06/2025",
+        2025,
+        "Nguyễn Hồng Lĩnh",
+    )
     news = extract_metadata(
         raw_from_text(
             "Tin tức\nNgày 31/3, UBND tỉnh Lai Châu đã ban hành Kế hoạch số 1331/KH-UBND về việc cải thiện chỉ số PAPI.\n"

@@ -175,9 +175,11 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         gap_before = text[prev_end:g_start]
         # "… của bộ phận một cửa chưa đảm bảo": a name after a preposition is no subject
         governed = bool(_PREPOSITION_RE.search(fold(gap_before)))
-        subject = (n == 0 and not governed and not any(k in (LEAD, COOP, "act") for k in before)) or ":" in gap_before[
-            -3:
-        ]
+        # a subject opens its clause: nothing before it but numbering, bullets, a title or an opening phrase
+        # ending in a comma ("Trên cơ sở đó, Sở X …"); "cán bộ HĐND xã …" names staff, not the body acting
+        bare = not re.search(r"\w", _strip_titles(gap_before, cues)) or gap_before.rstrip().endswith(",")
+        opens = n == 0 and bare and not governed and not any(k in (LEAD, COOP, "act") for k in before)
+        subject = opens or ":" in gap_before[-3:]
         colon_after = text[g_end:nxt].lstrip().startswith(":")
         first_after = after[0] if after else None
         last = before[-1] if before else None
@@ -201,6 +203,21 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         out += [Role(m.canonical, role, m.start, m.end) for m in group]
         prev_end = g_end
     return out
+
+
+def _strip_titles(text: str, cues: _Cues) -> str:
+    """``text`` without numbering, bullets and the titles of the persons who head bodies ("Giám đốc")."""
+    tokens = tokenize(text)
+    kept, k = [], 0
+    while k < len(tokens):
+        m = cues.holders.match_at(tokens, k)
+        if m:
+            k = m[0]
+            continue
+        if not re.fullmatch(r"[\divxlc]+|[a-zđ]", tokens[k].key):
+            kept.append(tokens[k].surface)
+        k += 1
+    return " ".join(kept)
 
 
 def _adjacent(text: str, hits: Sequence[tuple[int, int, str]], prev_end: int, g_start: int, cues: _Cues) -> bool:

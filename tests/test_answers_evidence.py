@@ -12,12 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from kb_support import assistant_over
 
 from assistant.assistant import Assistant
 from assistant.conversation import Conversation
-from index_store.knowledge_base import KnowledgeBase
-from ingest.vocab import load_vocabulary
-from planqa import cli
 
 PLANS = Path(__file__).resolve().parent.parent / "data" / "plans"
 
@@ -69,12 +67,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):
     (tmp / "plans").mkdir()
     (tmp / "plans" / "kim-son.txt").write_text(DISTRICT, encoding="utf-8")
     (tmp / "plans" / "tin-tuc.txt").write_text(PAGE, encoding="utf-8")
-    kb_dir = tmp / "kb"
-    assert cli.main(["--kb", str(kb_dir), "ingest", "--json", "--no-embed", str(PLANS), str(tmp / "plans")]) == 0
-    kb = KnowledgeBase(kb_dir, embedder=None, log=lambda _: None)
-    kb.sync()
-    yield Assistant(kb.store, load_vocabulary(), kb.search)
-    kb.close()
+    with assistant_over(tmp / "kb", [PLANS, tmp / "plans"]) as ready:
+        yield ready
 
 
 def test_a_page_that_never_names_its_province_is_not_excluded(assistant: Assistant) -> None:

@@ -11,14 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kb_support import assistant_over
 
 from assistant.assistant import Assistant
 from eval.answer_eval import score
 from eval.metrics import load_questions
 from eval.naive import run as naive_run
-from index_store.knowledge_base import KnowledgeBase
-from ingest.vocab import load_vocabulary
-from planqa import cli
 from planqa._ask import answer_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,12 +27,8 @@ SETS = ("dev_questions.jsonl", "dev_questions_2.jsonl")
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory):
-    kb_dir = tmp_path_factory.mktemp("kb")
-    assert cli.main(["--kb", str(kb_dir), "ingest", "--json", "--no-embed", str(PLANS)]) == 0
-    kb = KnowledgeBase(kb_dir, embedder=None, log=lambda _: None)
-    kb.sync()
-    yield Assistant(kb.store, load_vocabulary(), kb.search)
-    kb.close()
+    with assistant_over(tmp_path_factory.mktemp("kb"), [PLANS]) as ready:
+        yield ready
 
 
 def _evidence_hit(questions: list[dict], run: list[dict]) -> float:

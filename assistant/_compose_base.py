@@ -16,7 +16,6 @@ from assistant.scope import Scope
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
 
-Search = Callable[..., Sequence[Any]]  # search(query, k=…, filters=Filters(...)) -> list[Hit]
 MAX_ROWS = 24
 MIN_CITATIONS = 5  # an answer cites at least this many passages when retrieval found them
 _MD_SPECIAL = re.compile(r"([*_`\[\]<>#|])")

@@ -76,11 +76,6 @@ class KbView:
         words = " ".join(re.findall(r"\w+", fold(name)))
         return bool(words) and f" {words} " in self.doc_text(doc_id)
 
-    def docs_in(self, province: str | None) -> list[Document]:
-        """Documents of a province (all when None)."""
-        key = fold(province or "")
-        return [d for d in self.documents.values() if not key or fold(d.province) == key]
-
 
 @dataclass
 class Cites:

@@ -88,15 +88,12 @@ class Assistant:
             return _timed(answer, start, qid)
         if len(text) > MAX_QUESTION_CHARS:
             text = text[:MAX_QUESTION_CHARS]
-        previous = conversation.last_plan() if conversation is not None else None
         view = self.view()
-        plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
+        plan, earlier = self._understand(text, conversation, view)
         plan = _with_ui_filters(plan, filters)
-        earlier = conversation.turns[-_CONTEXT_TURNS:] if conversation is not None and previous is not None else []
-        elliptic = bool(earlier) and plan.elliptic and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
         if conversation is not None:
             conversation.record(question, plan)
-        answer = self._answer(plan, filters, view, earlier if elliptic else [])
+        answer = self._answer(plan, filters, view, earlier)
         if conversation is not None:
             conversation.cite([c.passage_id for c in answer.citations])
         return _timed(answer, start, qid)
@@ -106,15 +103,22 @@ class Assistant:
     ) -> list[Hit]:
         """The passages an answer to ``question`` (as the next turn of ``conversation``) is composed from,
         best first — what ``eval.retrieval_eval`` measures. The conversation is not changed."""
-        previous = conversation.last_plan() if conversation is not None else None
         view = self.view()
-        plan = _resolve_in_kb(understand((question or "").strip()[:MAX_QUESTION_CHARS], self.vocab, previous), view)
-        earlier = conversation.turns[-_CONTEXT_TURNS:] if conversation is not None and previous is not None else []
-        elliptic = bool(earlier) and plan.elliptic and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
-        retrieve = self._retriever(
-            plan, None, scope_for(plan, view, self.vocab), view, earlier if elliptic else [], mode
-        )
+        plan, earlier = self._understand((question or "").strip()[:MAX_QUESTION_CHARS], conversation, view)
+        retrieve = self._retriever(plan, None, scope_for(plan, view, self.vocab), view, earlier, mode)
         return retrieve(" ".join([plan.question, *plan.translations]), k)
+
+    def _understand(
+        self, text: str, conversation: Conversation | None, view: KbView
+    ) -> tuple[QueryPlan, Sequence[Turn]]:
+        """The question's plan as the next turn of ``conversation``, and the earlier turns it is searched
+        with (none unless it is an elliptic follow-up)."""
+        previous = conversation.last_plan() if conversation is not None else None
+        plan = _resolve_in_kb(understand(text, self.vocab, previous), view)
+        if conversation is None or previous is None:
+            return plan, []
+        elliptic = plan.elliptic and len(compose.topic_words(plan)) <= _ELLIPTIC_TOPIC_WORDS
+        return plan, conversation.turns[-_CONTEXT_TURNS:] if elliptic else []
 
     def _answer(self, plan: QueryPlan, ui: Filters | None, view: KbView, earlier: Sequence[Turn]) -> Answer:
         lang = getattr(plan, "language", "vi")
@@ -217,6 +221,13 @@ class Assistant:
             view.memo[key] = set(self.vocab.find_indices("\n".join(p.text for p in passages)))
         return index in view.memo[key]
 
+    def _named_indices(self, view: KbView, passage: Any) -> set[str]:
+        """The indices a passage's header and text name (read once per passage and view)."""
+        key = ("named", passage.passage_id)
+        if key not in view.memo:
+            view.memo[key] = set(self.vocab.find_indices(passage.header + " " + passage.text))
+        return set(view.memo[key])
+
     def _states_year(self, view: KbView, docs: Sequence[str], plan: QueryPlan, year: int) -> bool:
         """Whether a plan in scope states a figure for ``year`` (a score label, or a sentence that names the
         year beside a figure — or beside a goal in words when the question asks a target, not a number —
@@ -227,7 +238,7 @@ class Assistant:
         texts = [
             p.text for d in docs for p in view.doc_passages(d)
             if not plan.plan_index or p.plan_index == plan.plan_index
-            or (not p.plan_index and plan.plan_index in self.vocab.find_indices(p.header + " " + p.text))
+            or (not p.plan_index and plan.plan_index in self._named_indices(view, p))
         ]  # fmt: skip
         words_count = "target" in plan.fact_kinds and not {"score", "rank", "count"} & set(plan.fact_kinds)
         return mentions_year_figure(texts, year, targets=words_count)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant._compose_base import MAX_ROWS, MIN_CITATIONS, Ctx, Draft, Search, more_citations, not_found, topic_words
+from assistant._compose_base import MAX_ROWS, MIN_CITATIONS, Ctx, Draft, more_citations, not_found, topic_words
 from assistant._compose_facts import fact, general, precedent
 from assistant._compose_who import agency_lookup, unit_tasks
 
-__all__ = ["MAX_ROWS", "MIN_CITATIONS", "COMPOSERS", "Ctx", "Draft", "Search", "compose", "not_found", "topic_words"]
+__all__ = ["MAX_ROWS", "MIN_CITATIONS", "COMPOSERS", "Ctx", "Draft", "compose", "not_found", "topic_words"]
 
 COMPOSERS: dict[str, Callable[[Ctx], Draft]] = {
     "agency_lookup": agency_lookup,

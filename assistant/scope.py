@@ -34,7 +34,7 @@ class Scope:
     placeless: frozenset[str] = frozenset()  # documents whose metadata and text name no province at all
 
 
-def scope_for(plan: object, view: KbView, vocab: Any) -> Scope:
+def scope_for(plan: Any, view: KbView, vocab: Any) -> Scope:
     """The scope of a question (:class:`assistant.query.QueryPlan`) over the knowledge base ``view``.
 
     A document of another province (as its header or text tells) is out; one that names no province at
@@ -81,13 +81,13 @@ def _same_number(asked: str, doc_number: str) -> bool:
     return have == asked or ("/" not in asked and have.startswith(asked + "/"))
 
 
-def facets_of(plan: object, vocab: object) -> Facets:
+def facets_of(plan: Any, vocab: Any) -> Facets:
     """What the question names, as the facets retrieval prefers (never excludes)."""
     index = getattr(plan, "plan_index", None)
     indices = tuple(getattr(plan, "plan_indices", ()) or ((index,) if index else ()))
     province = getattr(plan, "province", None)
     component = getattr(plan, "component", None)
-    found = vocab.match_component(component, index) if component else None  # type: ignore[attr-defined]
+    found = vocab.match_component(component, index) if component else None
     return Facets(
         indices=indices,
         provinces=(province,) if province else (),

@@ -6,6 +6,9 @@ blocks index into: a paragraph is its own line(s), a table is its rendering (one
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 from ..errors import EmptyDocument, TooLarge
 from ..limits import Limits
 from ..model import Block, Para, Table
@@ -92,3 +95,21 @@ def check_text(name: str, text: str, limits: Limits) -> None:
             f"{name}: expected text, found none (the file is empty or only whitespace); "
             "check that the right file was given"
         )
+
+
+def blocks_to_json(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
+    """Blocks as JSON-able dicts (what a sandboxed reader sends back to its parent)."""
+    return [{"kind": type(b).__name__, **dataclasses.asdict(b)} for b in blocks]
+
+
+def blocks_from_json(items: list[dict[str, Any]]) -> tuple[Block, ...]:
+    """The inverse of :func:`blocks_to_json`."""
+    out: list[Block] = []
+    for item in items:
+        fields = {k: v for k, v in item.items() if k != "kind"}
+        if item["kind"] == "Table":
+            fields["rows"] = tuple(tuple(row) for row in fields["rows"])
+            out.append(Table(**fields))
+        else:
+            out.append(Para(**fields))
+    return tuple(out)

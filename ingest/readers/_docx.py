@@ -26,17 +26,31 @@ _RATIO_MIN_SIZE = 1024 * 1024  # small members compress absurdly well legitimate
 _P, _TBL, _SDT, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
 
 
-def _corrupt(name: str, detail: str) -> CorruptDocument:
+def _corrupt(name: str, detail: str, kind: str = ".docx", app: str = "Word") -> CorruptDocument:
     return CorruptDocument(
-        f"{name}: is not a valid .docx (truncated or damaged: {detail}); re-save it from Word as .docx and ingest it again"
+        f"{name}: is not a valid {kind} (truncated or damaged: {detail}); "
+        f"re-save it from {app} as {kind} and ingest it again"
     )
 
 
-def check_zip(data: bytes, name: str, limits: Limits) -> None:
+def check_zip(
+    data: bytes,
+    name: str,
+    limits: Limits,
+    *,
+    required: str = "word/document.xml",
+    kind: str = ".docx",
+    app: str = "Word",
+) -> None:
     """Refuse a zip bomb by reading only the zip directory (no decompression).
 
+    Args:
+        data: the file's bytes; name: the file name, for messages; limits: the zip limits.
+        required: the member an Office file of this kind must have ("xl/workbook.xml" for .xlsx).
+        kind, app: the format and the program that saves it, for messages (".xlsx", "Excel").
+
     Raises:
-        CorruptDocument: not a zip, or no ``word/document.xml``.
+        CorruptDocument: not a zip, or no ``required`` member.
         TooLarge: members unpack past ``limits.max_unpacked_bytes`` or one member over 1 MB
             compresses better than ``limits.max_compression_ratio``.
     """
@@ -44,9 +58,9 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
-        raise _corrupt(name, f"not a zip archive: {err}") from err
-    if not any(m.filename == "word/document.xml" for m in members):
-        raise _corrupt(name, "no word/document.xml inside")
+        raise _corrupt(name, f"not a zip archive: {err}", kind, app) from err
+    if not any(m.filename == required for m in members):
+        raise _corrupt(name, f"no {required} inside", kind, app)
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked_bytes:
         raise TooLarge(
@@ -58,7 +72,7 @@ def check_zip(data: bytes, name: str, limits: Limits) -> None:
         if m.file_size > _RATIO_MIN_SIZE and ratio > limits.max_compression_ratio:
             raise TooLarge(
                 f"{name}: member {m.filename} compresses {ratio:,.0f}:1, over the limit of "
-                f"{limits.max_compression_ratio:,.0f}:1 (looks like a zip bomb); re-save the document from Word"
+                f"{limits.max_compression_ratio:,.0f}:1 (looks like a zip bomb); re-save the document from {app}"
             )
 
 

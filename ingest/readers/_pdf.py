@@ -19,9 +19,9 @@ import pdfplumber
 
 from ..errors import CorruptDocument, IngestError, ScannedPdf, TooLarge
 from ..limits import Limits
-from ..model import Block, Para, Table
+from ..model import Block
 from ..textnorm import clean_line
-from ._common import TextBuilder, check_text, clean_cell
+from ._common import TextBuilder, blocks_from_json, blocks_to_json, check_text, clean_cell
 from ._sandbox import run_limited
 
 _MIN_TEXT_CHARS = 20  # fewer non-space characters than this in the whole file: a scan (or a blank page)
@@ -70,26 +70,10 @@ def _is_encryption_error(err: BaseException) -> bool:
     return _in_chain(err, {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"})
 
 
-def _to_json(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
-    return [{"kind": type(b).__name__, **dataclasses.asdict(b)} for b in blocks]
-
-
-def _from_json(items: list[dict[str, Any]]) -> tuple[Block, ...]:
-    out: list[Block] = []
-    for item in items:
-        fields = {k: v for k, v in item.items() if k != "kind"}
-        if item["kind"] == "Table":
-            fields["rows"] = tuple(tuple(row) for row in fields["rows"])
-            out.append(Table(**fields))
-        else:
-            out.append(Para(**fields))
-    return tuple(out)
-
-
 def read_pdf_json(data: bytes, name: str, limits: dict[str, Any]) -> dict[str, Any]:
     """What the sandboxed child runs: :func:`read_pdf_here` with JSON in and out."""
     text, blocks, warnings = read_pdf_here(data, name, Limits(**limits))
-    return {"text": text, "blocks": _to_json(blocks), "warnings": list(warnings)}
+    return {"text": text, "blocks": blocks_to_json(blocks), "warnings": list(warnings)}
 
 
 def read_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
@@ -116,7 +100,7 @@ def read_pdf(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, 
         __name__, "read_pdf_json", data, {"name": name, "limits": dataclasses.asdict(limits)},
         name=name, what="the PDF", timeout_s=limits.pdf_timeout_s, memory_mb=limits.pdf_memory_mb,
     )  # fmt: skip
-    return got["text"], _from_json(got["blocks"]), tuple(got["warnings"])
+    return got["text"], blocks_from_json(got["blocks"]), tuple(got["warnings"])
 
 
 def read_pdf_here(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:

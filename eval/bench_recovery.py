@@ -102,7 +102,7 @@ def bench_pdf(pages: int, runs: int, work: Path) -> dict[str, Any]:
     from fpdf import FPDF
 
     from ingest.limits import Limits
-    from ingest.readers._pdf import read_pdf, read_pdf_here
+    from ingest.readers._pdf import read_pages, read_pdf
 
     font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     pdf = FPDF()
@@ -117,7 +117,7 @@ def bench_pdf(pages: int, runs: int, work: Path) -> dict[str, Any]:
     limits = Limits()
     return {
         "pages": pages,
-        "in_process_s": _median_s(lambda: read_pdf_here(data, "bench.pdf", limits), runs),
+        "in_process_s": _median_s(lambda: read_pages(data, "bench.pdf", limits), runs),
         "sandboxed_s": _median_s(lambda: read_pdf(data, "bench.pdf", limits), runs),
     }
 

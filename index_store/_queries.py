@@ -99,6 +99,8 @@ def document_dict(r: sqlite3.Row) -> dict[str, Any]:
     item["counts"] = {"assignments": r["n_assignments"], "scores": r["n_scores"], "passages": r["n_passages"]}
     item.update(issue_date=r["issue_date"], path=r["path"], content_hash=r["content_hash"])
     item.update(warnings=json.loads(r["warnings"]), ingested_at=r["ingested_at"])
+    item.update(fmt=r["fmt"], signer=r["signer"], ocr_pages=json.loads(r["ocr_pages"]))
+    item["corrected"] = json.loads(r["corrected"])
     return item
 
 

@@ -14,10 +14,15 @@ from typing import Any
 from ingest.model import PARSER_VERSION, Assignment, Document, ParsedDocument, Passage, Score
 from ingest.textnorm import fold
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # statements that bring a store of the key's version to the next one (run in one transaction at open)
 MIGRATIONS: dict[str, tuple[str, ...]] = {
     "1": ("ALTER TABLE documents ADD COLUMN parser TEXT NOT NULL DEFAULT ''",),
+    "2": (
+        "ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE documents ADD COLUMN corrected TEXT NOT NULL DEFAULT '[]'",
+        # a store of version 2 runs the DDL (corrections included) before its migrations
+    ),
 }
 
 DDL = """
@@ -44,6 +49,8 @@ CREATE TABLE IF NOT EXISTS documents (
     indices      TEXT NOT NULL DEFAULT '[]',
     is_plan      INTEGER NOT NULL DEFAULT 1,
     warnings     TEXT NOT NULL DEFAULT '[]',
+    ocr_pages    TEXT NOT NULL DEFAULT '[]',
+    corrected    TEXT NOT NULL DEFAULT '[]',
     text         TEXT NOT NULL DEFAULT '',
     sections     TEXT NOT NULL DEFAULT '[]',
     province_key TEXT NOT NULL DEFAULT '',
@@ -97,6 +104,11 @@ CREATE TABLE IF NOT EXISTS passages (
     record_id  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE TABLE IF NOT EXISTS corrections (
+    content_hash TEXT PRIMARY KEY,
+    fields       TEXT NOT NULL,
+    corrected_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS embedding_cache (
     model     TEXT NOT NULL,
     text_hash TEXT NOT NULL,
@@ -108,7 +120,8 @@ CREATE TABLE IF NOT EXISTS embedding_cache (
 
 DOCUMENT_FIELDS = (
     "doc_id", "source", "path", "fmt", "content_hash", "title", "doc_number", "issuer", "level",
-    "province", "locality", "issue_date", "year", "signer", "indices", "is_plan", "warnings",
+    "province", "locality", "issue_date", "year", "signer", "indices", "is_plan", "warnings", "ocr_pages",
+    "corrected",
 )  # fmt: skip
 
 
@@ -122,6 +135,8 @@ def document_params(doc: Document, text: str, sections: Any, ingested_at: str) -
     row.update(
         indices=_json(doc.indices),
         warnings=_json(doc.warnings),
+        ocr_pages=_json(doc.ocr_pages),
+        corrected=_json(doc.corrected),
         is_plan=int(doc.is_plan),
         text=text,
         sections=json.dumps([list(s) for s in sections], ensure_ascii=False),
@@ -138,6 +153,8 @@ def document_from_row(row: sqlite3.Row) -> Document:
     values.update(
         indices=tuple(json.loads(row["indices"])),
         warnings=tuple(json.loads(row["warnings"])),
+        ocr_pages=tuple(json.loads(row["ocr_pages"])),
+        corrected=tuple(json.loads(row["corrected"])),
         is_plan=bool(row["is_plan"]),
     )
     return Document(**values)

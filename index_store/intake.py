@@ -27,6 +27,27 @@ def _result(path: Path) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def what_was_read(parsed: ParsedDocument, rows: int = 3) -> dict[str, Any]:
+    """What a person checks after a file is read: the metadata, the counts, the first rows as read.
+
+    ``{"doc_number", "issuer", "level", "province", "year", "signer", "indices", "fmt", "ocr_pages",
+    "corrected", "assignments", "scores", "passages", "first_rows": [{"location", "component", "lead",
+    "coop", "deadline"}, …]}``.
+    """
+    doc = parsed.document
+    first = [
+        {"location": a.location, "component": a.component, "lead": list(a.lead), "coop": list(a.coop),
+         "deadline": a.deadline}
+        for a in parsed.assignments[:rows]
+    ]  # fmt: skip
+    return {
+        "doc_number": doc.doc_number, "issuer": doc.issuer, "level": doc.level, "province": doc.province,
+        "year": doc.year, "signer": doc.signer, "indices": list(doc.indices), "fmt": doc.fmt,
+        "ocr_pages": list(doc.ocr_pages), "corrected": list(doc.corrected), "assignments": len(parsed.assignments),
+        "scores": len(parsed.scores), "passages": len(parsed.passages), "first_rows": first,
+    }  # fmt: skip
+
+
 def _named(path: Path, message: str) -> str:
     return message if path.name in message else f"{path.name}: {message}"
 
@@ -34,6 +55,7 @@ def _named(path: Path, message: str) -> str:
 def ingest_file(
     store: Store, path: Path, vocab: Callable[[], Any], *, stored_path: Path | None = None,
     limits: Limits | None = None, on_stored: Callable[[ParsedDocument], Any] | None = None,
+    progress: Callable[[str, int, int], None] | None = None, force: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Ingest one file and describe what happened; never raises for a bad file.
 
@@ -48,6 +70,10 @@ def ingest_file(
             (an upload is read from a staging folder, then kept under its final name).
         limits: reading limits (file size, zip-bomb guard, PDF pages); the ingestion defaults when ``None``.
         on_stored: called with the parsed document once it is stored (added or replaced).
+        progress: told about long steps inside the file (``("OCR", page, pages)``).
+        force: parse and store even an unchanged file (after a person corrected its metadata).
+
+    The corrections a person made to this file's metadata (kept by content hash) are applied.
 
     Returns:
         ``{"file", "source", "status": "added" | "replaced" | "unchanged" | "failed", "doc_id", "doc_number",
@@ -59,20 +85,23 @@ def ingest_file(
     res = _result(path)
     try:
         digest = pipeline.file_hash(path)
-        doc_id = store.find_unchanged(str(identity), digest)
+        doc_id = None if force else store.find_unchanged(str(identity), digest)
         if doc_id:
             row = store.document_rows(doc_id)[0]
             res.update({k: row[k] for k in ("doc_id", "doc_number", "province", "warnings")}, **row["counts"])
             res["status"] = "unchanged"
             return res
         options = {} if limits is None else {"limits": limits}  # None: the pipeline's own defaults
-        parsed = pipeline.parse_file(path, vocab=vocab(), **options)
+        parsed = pipeline.parse_file(
+            path, vocab=vocab(), progress=progress, corrections=store.corrections(digest), **options
+        )
         if parsed.document.path != str(identity):
             parsed = dataclasses.replace(parsed, document=dataclasses.replace(parsed.document, path=str(identity)))
-        res["status"] = store.upsert(parsed)
+        res["status"] = store.upsert(parsed, force=force)
         doc = parsed.document
         res.update(doc_id=doc.doc_id, doc_number=doc.doc_number, province=doc.province, warnings=list(doc.warnings))
         res.update(assignments=len(parsed.assignments), scores=len(parsed.scores), passages=len(parsed.passages))
+        res["read"] = what_was_read(parsed)
     except IngestError as err:
         res["error"] = _named(path, str(err))
     except OSError as err:

@@ -9,6 +9,7 @@ be re-ingested from the plan files anyway. Derived indexes (BM25, Chroma, FAISS)
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from index_store import _schema as sc
 from index_store._queries import assignment_dict, document_dict, embedding_rows, embedding_selects, filters, score_dict
 from index_store._schema import validate
-from ingest.model import PARSER_VERSION, Document, ParsedDocument, Passage
+from ingest.model import CORRECTABLE, PARSER_VERSION, Document, ParsedDocument, Passage
 from ingest.textnorm import fold
 
 DB_NAME = "planqa.sqlite3"
@@ -121,7 +122,7 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def upsert(self, parsed: ParsedDocument) -> UpsertStatus:
+    def upsert(self, parsed: ParsedDocument, *, force: bool = False) -> UpsertStatus:
         """Store one parsed document and all its records in one transaction.
 
         Identity: a stored document with the same ``doc_id`` and ``content_hash`` is left as it is
@@ -132,6 +133,7 @@ class Store:
 
         Args:
             parsed: what ``ingest.pipeline.parse_file`` returned.
+            force: replace even an unchanged document (its metadata was corrected by hand).
 
         Returns:
             "added", "replaced" or "unchanged".
@@ -148,7 +150,8 @@ class Store:
                 (doc.doc_id, doc.path),
             ).fetchall()
             if (
-                len(old) == 1
+                not force
+                and len(old) == 1
                 and old[0]["doc_id"] == doc.doc_id
                 and old[0]["content_hash"] == doc.content_hash
                 and old[0]["parser"] == PARSER_VERSION
@@ -174,6 +177,35 @@ class Store:
         ):
             if rows:
                 db.executemany(sc.insert_sql(table, rows[0]), rows)
+
+    def set_correction(self, content_hash: str, fields: Mapping[str, str]) -> None:
+        """Keep a person's corrections of a file's metadata (``CORRECTABLE`` fields), by the file's content hash.
+
+        They outlive the document (a re-ingest of the same bytes, even after ``remove``, applies them);
+        an empty value drops that field's correction.
+
+        Raises:
+            ValueError: a field that cannot be corrected.
+        """
+        unknown = set(fields) - set(CORRECTABLE)
+        if unknown:
+            raise ValueError(f"only {', '.join(CORRECTABLE)} can be corrected, got {', '.join(sorted(unknown))}")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._tx() as db:
+            kept = {**self.corrections(content_hash), **{k: v.strip() for k, v in fields.items()}}
+            kept = {k: v for k, v in kept.items() if v}
+            if kept:
+                db.execute(
+                    "INSERT OR REPLACE INTO corrections (content_hash, fields, corrected_at) VALUES (?, ?, ?)",
+                    (content_hash, json.dumps(kept, ensure_ascii=False), now),
+                )
+            else:
+                db.execute("DELETE FROM corrections WHERE content_hash = ?", (content_hash,))
+
+    def corrections(self, content_hash: str) -> dict[str, str]:
+        """The corrections kept for a file's content hash (``{}`` when none)."""
+        row = self._db.execute("SELECT fields FROM corrections WHERE content_hash = ?", (content_hash,)).fetchone()
+        return dict(json.loads(row[0])) if row else {}
 
     def remove(self, ref: str) -> list[str]:
         """Delete documents (and, by cascade, their records and passages).

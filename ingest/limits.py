@@ -19,6 +19,10 @@ class Limits:
             killed when over; a 500-page plan reads in well under a minute).
         pdf_memory_mb: memory the child reading a PDF may add to what it holds when it starts
             (its address space is capped at that; a content stream that inflates past it is refused).
+            The same cap applies to every sandboxed reader (OCR, workbooks, web pages).
+        max_ocr_pages: scanned pages read by OCR from one PDF (about 2 s a page on two cores).
+        ocr_page_timeout_s: wall-clock seconds one scanned page may take (render, find tables, OCR).
+        ocr_dpi: resolution scanned pages are rendered at for OCR (300 is what Tesseract is trained for).
     """
 
     max_file_bytes: int = 50 * 1024 * 1024
@@ -28,9 +32,15 @@ class Limits:
     max_text_chars: int = 5_000_000
     pdf_timeout_s: float = 120.0
     pdf_memory_mb: int = 1024
+    max_ocr_pages: int = 200
+    ocr_page_timeout_s: float = 120.0
+    ocr_dpi: int = 300
 
     def __post_init__(self) -> None:
-        for name in ("max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars", "pdf_timeout_s"):
+        for name in (
+            "max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars", "pdf_timeout_s",
+            "max_ocr_pages", "ocr_page_timeout_s", "ocr_dpi",
+        ):  # fmt: skip
             if getattr(self, name) <= 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {getattr(self, name)!r}")
         if not isinstance(self.pdf_memory_mb, int) or self.pdf_memory_mb < 1:

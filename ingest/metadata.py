@@ -309,4 +309,5 @@ def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
         indices=indices,
         is_plan=is_plan,
         warnings=warnings,
+        ocr_pages=raw.ocr_pages,
     )

@@ -64,6 +64,7 @@ class RawDocument:
     fmt: str  # "txt", "md", "docx", "pdf"
     content_hash: str  # sha256 of the file's bytes
     warnings: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages (1-based) whose text was read by OCR from a scanned image
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class Document:
     indices: tuple[str, ...] = ()  # canonical index names: "PAPI", "PAR INDEX", "SIPAS", "PCI"
     is_plan: bool = True
     warnings: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR from a scan (citations say "văn bản quét, nhận dạng OCR")
+    corrected: tuple[str, ...] = ()  # fields a person corrected by hand ("province", "level", "issuer")
+
+
+# The metadata a person may correct by hand (the app's Kho tài liệu tab); kept by the file's content hash.
+CORRECTABLE = ("province", "level", "issuer")
 
 
 @dataclass(frozen=True)

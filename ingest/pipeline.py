@@ -6,29 +6,31 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.errors import UnsupportedFormat
 from ingest.limits import Limits
 from ingest.metadata import extract_metadata
-from ingest.model import ParsedDocument
-from ingest.readers import read_document
+from ingest.model import CORRECTABLE, ParsedDocument, RawDocument, Table
+from ingest.readers import SUPPORTED_EXTENSIONS, Progress, read_document
 from ingest.structure import structure
 from ingest.vocab import load_vocabulary
 
 if TYPE_CHECKING:
     from ingest.vocab import Vocabulary
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+SUPPORTED_SUFFIXES = SUPPORTED_EXTENSIONS
 _DEFAULT_LIMITS = Limits()
 
 
 def parse_file(
-    path: Path | str, *, vocab: Vocabulary | None = None, limits: Limits = _DEFAULT_LIMITS
-) -> ParsedDocument:
+    path: Path | str, *, vocab: Vocabulary | None = None, limits: Limits = _DEFAULT_LIMITS,
+    progress: Progress | None = None, corrections: Mapping[str, str] | None = None,
+) -> ParsedDocument:  # fmt: skip
     """Read one plan and extract its metadata, assignment and score records and passages.
 
     Args:
@@ -36,6 +38,9 @@ def parse_file(
             ("Số: 336/KH-UBND … Đồng Nai, ngày 15 tháng 10 năm 2024 …").
         vocab: the vocabulary; loaded once per call when not given (pass it when parsing many files).
         limits: reading limits (file size, zip-bomb guard, PDF pages).
+        progress: told about long steps inside the file (OCR of scanned pages, page by page).
+        corrections: a person's corrections of the metadata (``{"province": "Đồng Nai"}``), applied
+            before the records and passages are built, so they carry the corrected province.
 
     Returns:
         The parsed document, ready for ``Store.upsert``.
@@ -46,10 +51,27 @@ def parse_file(
     """
     path = Path(path)
     check_supported(path)
-    raw = read_document(path, limits)
+    raw = read_document(path, limits, progress)
     vocab = vocab if vocab is not None else load_vocabulary()
+    if raw.ocr_pages:
+        raw = _repaired(raw, vocab)
     doc = extract_metadata(raw, vocab)
+    fixes = {k: v for k, v in (corrections or {}).items() if k in CORRECTABLE and v}
+    if fixes:
+        doc = dataclasses.replace(doc, **fixes, corrected=tuple(sorted(fixes)))
     return structure(raw, doc, vocab)
+
+
+def _repaired(raw: RawDocument, vocab: Vocabulary) -> RawDocument:
+    """A document read by OCR with the diacritics of known names put right (lengths, so offsets, unchanged)."""
+    fix = vocab.repair_accents
+    blocks = tuple(
+        dataclasses.replace(b, rows=tuple(tuple(fix(c) for c in row) for row in b.rows))
+        if isinstance(b, Table)
+        else dataclasses.replace(b, text=fix(b.text))
+        for b in raw.blocks
+    )
+    return dataclasses.replace(raw, text=fix(raw.text), blocks=blocks)
 
 
 def check_supported(path: Path) -> None:

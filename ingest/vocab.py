@@ -64,6 +64,17 @@ class Vocabulary:
         """
         return self._agencies.canonical(text)
 
+    def repair_accents(self, text: str) -> str:
+        """OCR text with the diacritics of known agency, index and component names put right.
+
+        Example:
+            >>> load_vocabulary().repair_accents("Sở Tài nguyên và Môi trưòng; Quản trị môi truờng")
+            'Sở Tài nguyên và Môi trường; Quản trị môi trường'
+        """
+        for table in (self._agencies.table, self._components.index_table, self._components.spelling):
+            text = table.repair(text)
+        return text
+
     def split_agencies(self, cell: str) -> tuple[str, ...]:
         """An agency-list cell → canonical names, in order, without duplicates.
 

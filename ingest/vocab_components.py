@@ -71,6 +71,11 @@ class ComponentMatcher:
                     if words:
                         self._fuzzy.append((comp, words))
             self._exact[name] = exact
+        # every name and alias as written, for putting OCR's diacritics right ("Quản trị môi trưòng")
+        self.spelling: PhraseTable[bool] = PhraseTable(
+            ((a, True) for _, aliases, comps in indices for c, more in comps for a in (c.sub or c.dimension, *more)),
+            source,
+        )
 
     def _key(self, text: str) -> tuple[str, ...]:
         text = _NUMBERING_RE.sub("", self._expand(text))

@@ -68,6 +68,15 @@ def _spelled(token: Token, spellings: set[str]) -> bool:
     return not written or written in spellings or "" in spellings
 
 
+def _respell(chars: list[str], token: Token, spelling: str) -> None:
+    """Write ``spelling`` over ``token`` in ``chars`` with the token's capitals (same length only)."""
+    written = token.surface
+    if len(spelling) != len(written):
+        return
+    for k, (old, new) in enumerate(zip(written, spelling, strict=True)):
+        chars[token.start + k] = new.upper() if old.isupper() else new
+
+
 def tokenize(text: str) -> list[Token]:
     """Cut ``text`` into folded word tokens with spans into ``text`` itself."""
     tokens: list[Token] = []
@@ -136,14 +145,65 @@ class PhraseTable(Generic[V]):
         """Every stored key."""
         return self._exact.keys()
 
-    def match_at(self, tokens: Sequence[Token], i: int) -> tuple[int, V] | None:
+    def match_at(self, tokens: Sequence[Token], i: int, *, accents: bool = True) -> tuple[int, V] | None:
         """The longest phrase starting at ``tokens[i]``: ``(end, value)`` with ``end`` exclusive.
 
         Optional words ("và") in the text are skipped inside a phrase; a phrase never runs across
-        a hard gap (``;``, line break, bracket, colon).
+        a hard gap (``;``, line break, bracket, colon). ``accents=False`` ignores how the text places
+        its diacritics (OCR text: "Môi trưòng" is "Môi trường").
         """
+        found = self._find(tokens, i, accents)
+        return None if found is None else (found[0], self._exact[found[1]])
+
+    def _find(self, tokens: Sequence[Token], i: int, accents: bool) -> tuple[int, tuple[str, ...], list[Token]] | None:
+        """:meth:`match_at` with the phrase's key and the tokens that matched its words."""
         if i >= len(tokens):
             return None
+        candidates = self._by_first.get(tokens[i].key)
+        if not candidates:
+            return None
+        for key, _ in candidates:
+            spellings = self._spellings[key]
+            if accents and not _spelled(tokens[i], spellings[0]):
+                continue
+            matched = [tokens[i]]
+            j = i + 1
+            for n, word in enumerate(key[1:], start=1):
+                while j < len(tokens) and tokens[j].key in OPTIONAL and word not in OPTIONAL:
+                    j += 1
+                if j >= len(tokens) or tokens[j].key != word or tokens[j].hard_gap:
+                    break
+                if accents and not _spelled(tokens[j], spellings[n]):
+                    break
+                matched.append(tokens[j])
+                j += 1
+            else:
+                return j, key, matched
+        return None
+
+    def repair(self, text: str) -> str:
+        """``text`` with the diacritics of every phrase of the table put back as the table spells them.
+
+        For text read by OCR, which gets tone marks wrong ("Sở Tài nguyên và Môi trưòng", "Sở Nội vu"):
+        a phrase that matches once diacritics are ignored is rewritten letter for letter, keeping the
+        text's capitals, where its word has one spelling in the table. Lengths never change, so offsets
+        into the text stay valid.
+        """
+        tokens = tokenize(text)
+        chars = list(text)
+        i = 0
+        while i < len(tokens):
+            found = self._find(tokens, i, accents=False)
+            if found is None:
+                i += 1
+                continue
+            end, key, matched = found
+            for token, spelled in zip(matched, self._spellings[key], strict=True):
+                options = {s for s in spelled if s}
+                if len(options) == 1 and _accented(token.surface) not in options:
+                    _respell(chars, token, options.pop())
+            i = end
+        return "".join(chars)
         candidates = self._by_first.get(tokens[i].key)
         if not candidates:
             return None

@@ -153,7 +153,7 @@ def test_no_embedder_in_any_spelling_means_bm25_only_for_every_command(
 
 
 def _fake_pipeline(files: list[Path]) -> types.ModuleType:
-    def parse_file(path: Path, *, vocab: object = None) -> object:
+    def parse_file(path: Path, *, vocab: object = None, **options: object) -> object:
         text = path.read_text(encoding="utf-8")
         if text == "BAD":
             raise CorruptDocument(f"{path.name} is not a plan: no text blocks; re-save it from Word")
@@ -184,7 +184,8 @@ def test_ingest_loop_reports_failures_and_goes_on(
 
     assert cli.main(["--kb", kb, "ingest", "--json", str(tmp_path)]) == 1
     *results, summary = _lines(capsys.readouterr().out)
-    assert all(r.keys() == FILE_KEYS for r in results)
+    assert all(r.keys() - {"read"} == FILE_KEYS for r in results)
+    assert all(("read" in r) == (r["status"] in ("added", "replaced")) for r in results)
     assert [r["status"] for r in results] == ["added", "failed", "failed", "added", "failed"]
     assert summary == {"summary": {"added": 2, "replaced": 0, "unchanged": 0, "failed": 3}}
     assert results[1]["error"].startswith("bad.docx is not a plan")
@@ -309,11 +310,11 @@ def test_one_good_plan_among_bad_files(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_named_unsupported_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _real_pipeline()
-    sheet = tmp_path / "chi-tieu.xlsx"
+    sheet = tmp_path / "chi-tieu.ods"
     sheet.write_bytes(b"PK\x03\x04")
     assert cli.main(["--kb", str(tmp_path / "kb"), "ingest", "--json", str(sheet)]) == 1
     [result, _] = _lines(capsys.readouterr().out)
-    assert result["status"] == "failed" and result["error"].startswith("chi-tieu.xlsx: planqa reads .txt")
+    assert result["status"] == "failed" and result["error"].startswith("chi-tieu.ods: planqa reads .txt")
 
 
 def test_iter_plan_files_walks_folders_and_keeps_named_files(tmp_path: Path) -> None:

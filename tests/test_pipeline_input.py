@@ -76,8 +76,8 @@ def test_empty_file_names_the_file(tmp_path):
 
 
 def test_unknown_extension_lists_supported(tmp_path):
-    path = tmp_path / "ke-hoach.doc"
-    path.write_bytes(b"\xd0\xcf\x11\xe0 old word")
+    path = tmp_path / "ke-hoach.wpd"
+    path.write_bytes(b"\xffWPC old WordPerfect")
     with pytest.raises(UnsupportedFormat, match=r"\.docx"):
         parse_file(path)
 

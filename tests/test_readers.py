@@ -145,9 +145,9 @@ def test_empty_or_blank_file_is_empty(tmp_path: Path, content: bytes) -> None:
 
 
 def test_unknown_extension_lists_the_supported_ones(tmp_path: Path) -> None:
-    path = tmp_path / "ke-hoach.doc"
+    path = tmp_path / "ke-hoach.odt"
     path.write_bytes(SENTENCE.encode())
-    with pytest.raises(UnsupportedFormat, match=r"ke-hoach\.doc.*\.docx") as err:
+    with pytest.raises(UnsupportedFormat, match=r"ke-hoach\.odt.*\.docx") as err:
         read_document(path)
     assert all(ext in str(err.value) for ext in SUPPORTED_EXTENSIONS)
 

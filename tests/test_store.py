@@ -299,9 +299,12 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     plan = dn_plan()
     with Store(tmp_path) as s:
         s.upsert(plan)
-        s._db.execute("ALTER TABLE documents DROP COLUMN parser")  # what planqa 0.1 wrote
+        for column in ("parser", "ocr_pages", "corrected"):  # what planqa 0.1 wrote
+            s._db.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+        s._db.execute("DROP TABLE corrections")
         s._db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with Store(tmp_path) as s:
         assert s.stats()["schema_version"] == schema.SCHEMA_VERSION
         assert s.documents() == [plan.document]  # nothing lost
         assert s.outdated() == [plan.document.path]  # and the next ingest re-parses it
+        s.set_correction(plan.document.content_hash, {"province": "Đồng Nai"})  # the table of version 3 is there

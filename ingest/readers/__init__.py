@@ -1,33 +1,50 @@
-"""Readers: one function turns a plan file (.txt, .md, .docx, .pdf) into a :class:`~ingest.model.RawDocument`.
+"""Readers: one function turns a plan file into a :class:`~ingest.model.RawDocument`.
 
-Each format has its own module (``_text``, ``_docx``, ``_pdf``); this one checks the extension and the
-size, reads the bytes once (so the hash and the parse see the same bytes) and dispatches.
+Each format has its own module (``_text``, ``_docx``, ``_pdf`` with ``_ocr`` for scanned pages, ``_xlsx``,
+``_html``, ``_office`` for the legacy .doc/.xls through LibreOffice); this one checks the extension and
+the size, reads the bytes once (so the hash and the parse see the same bytes) and dispatches. A format's
+module is imported when a file of that format is read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import EmptyDocument, TooLarge, UnsupportedFormat
 from ..limits import Limits
 from ..model import RawDocument
-from ._docx import read_docx
-from ._pdf import read_pdf
 from ._text import read_text
 
-SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf")
+# extension → (module, function): ``function(data, name, limits)`` returns ``(text, blocks, warnings)``
+_READERS: dict[str, tuple[str, str]] = {
+    ".docx": ("._docx", "read_docx"),
+    ".doc": ("._office", "read_doc"),
+    ".xlsx": ("._xlsx", "read_xlsx"),
+    ".xls": ("._office", "read_xls"),
+    ".html": ("._html", "read_html"),
+    ".htm": ("._html", "read_html"),
+}
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", *(s for s in _READERS if s != ".docx"))
+
+# (what is being done, done so far, total), e.g. ("OCR", 3, 10) while the third of ten scanned pages is read
+Progress = Callable[[str, int, int], None]
 
 _DEFAULT_LIMITS = Limits()
 
 
-def read_document(path: str | os.PathLike[str], limits: Limits = _DEFAULT_LIMITS) -> RawDocument:
+def read_document(
+    path: str | os.PathLike[str], limits: Limits = _DEFAULT_LIMITS, progress: Progress | None = None
+) -> RawDocument:
     """Read one plan file into normalised (NFC) text and blocks (paragraphs, tables) in reading order.
 
     Args:
         path: a ``.txt``, ``.md``, ``.docx`` or ``.pdf`` file (extension case does not matter).
         limits: size limits; the defaults suit plans of a few hundred KB.
+        progress: told about long steps inside one file (OCR page by page).
 
     Returns:
         The document: ``text`` with ``blocks`` whose ``start``/``end`` index into it, ``source`` the
@@ -68,10 +85,15 @@ def read_document(path: str | os.PathLike[str], limits: Limits = _DEFAULT_LIMITS
         raise EmptyDocument(
             f"{name}: expected a {suffix} plan, got an empty file (0 bytes); check that the right file was given"
         )
-    if suffix == ".docx":
-        text, blocks, warnings = read_docx(data, name, limits)
-    elif suffix == ".pdf":
-        text, blocks, warnings = read_pdf(data, name, limits)
+    ocr_pages: tuple[int, ...] = ()
+    if suffix == ".pdf":
+        from ._pdf import read_pdf
+
+        text, blocks, warnings, ocr_pages = read_pdf(data, name, limits, progress)
+    elif suffix in _READERS:
+        module, function = _READERS[suffix]
+        reader = getattr(importlib.import_module(module, __name__), function)
+        text, blocks, warnings = reader(data, name, limits)
     else:
         text, blocks, warnings = read_text(data, name, limits, markdown=suffix == ".md")
     return RawDocument(
@@ -82,6 +104,7 @@ def read_document(path: str | os.PathLike[str], limits: Limits = _DEFAULT_LIMITS
         fmt=suffix[1:],
         content_hash=hashlib.sha256(data).hexdigest(),
         warnings=warnings,
+        ocr_pages=ocr_pages,
     )
 
 

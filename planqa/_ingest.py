@@ -56,6 +56,9 @@ def run_ingest(
                 path,
                 vocab,
                 on_stored=None if ahead is None else lambda d: ahead.submit_passages(store, d.passages),
+                progress=lambda step, done, total, name=path.name: progress.update(
+                    task, description=f"{name}: {step} page {min(done + 1, total)}/{total}"
+                ),
             )
             results.append(res)
             if as_json:
@@ -66,5 +69,6 @@ def run_ingest(
         print(json.dumps({"summary": summary}, ensure_ascii=False))
     elif results:
         _render.ingest_table(results)
+        _render.read_summary(results)
         print(", ".join(f"{k} {v}" for k, v in summary.items()))
     return results

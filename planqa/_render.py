@@ -43,6 +43,46 @@ def ingest_table(results: list[dict[str, Any]]) -> None:
     _console().print(table)
 
 
+def pages(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] → "1–3, 7"."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in spans)
+
+
+def read_summary(results: list[dict[str, Any]]) -> None:
+    """After the table, what was read from each added or replaced file, for a person to check."""
+    console = _console()
+    for r in results:
+        read = r.get("read")
+        if not read:
+            continue
+        who = " · ".join(
+            x for x in (read["doc_number"] or "no number", read["issuer"] and f"{read['issuer']} ({read['level']})",
+                        read["province"], str(read["year"] or ""), read["signer"] and f"signed {read['signer']}",
+                        ", ".join(read["indices"])) if x
+        )  # fmt: skip
+        console.print(f"[bold]{r['source']}[/] read as: {who}", markup=True, highlight=False)
+        note = f"  {read['assignments']} assignments, {read['scores']} scores, {read['passages']} passages"
+        if read["ocr_pages"]:
+            note += (
+                f"; page{'s' if len(read['ocr_pages']) > 1 else ''} {pages(read['ocr_pages'])} read by OCR from a scan"
+            )
+        if read["corrected"]:
+            note += f"; corrected by hand: {', '.join(read['corrected'])}"
+        console.print(note, markup=False, highlight=False)
+        for row in read["first_rows"]:
+            agencies = "; ".join(row["lead"]) + (f" (with {'; '.join(row['coop'])})" if row["coop"] else "")
+            parts = (row["location"], _short(row["component"], 60), _short(agencies, 70), row["deadline"])
+            console.print("  · " + " — ".join(p for p in parts if p), markup=False, highlight=False)
+        if not read["first_rows"]:
+            console.print("  · no assignment rows were read (prose and passages only)", markup=False, highlight=False)
+
+
 def docs_table(rows: list[dict[str, Any]]) -> None:
     """One row per document."""
     table = _table(

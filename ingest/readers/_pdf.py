@@ -25,6 +25,7 @@ from ..errors import CorruptDocument, IngestError, ScannedPdf, TooLarge
 from ..limits import Limits
 from ..model import Block
 from ..textnorm import clean_line
+from . import _ocr
 from ._common import TextBuilder, check_text, clean_cell
 from ._sandbox import run_limited
 
@@ -180,12 +181,16 @@ def read_pdf(
                 out.para(payload)
     text = out.text
     if sum(not ch.isspace() for ch in text) < _MIN_TEXT_CHARS:
-        why = f"; OCR read nothing on {'them' if len(scanned) > 1 else 'it'}" if ocr_pages else ""
+        what = f"{name}: no extractable text on {len(scanned)} of {len(pages)} pages"
+        if ocr_pages:
+            raise ScannedPdf(
+                f"{what}; OCR read nothing on {'them' if len(scanned) > 1 else 'it'} (a blank page, a photo, "
+                "or a scan too faint to read); rescan it at 300 dpi or ingest the text"
+            )
         raise ScannedPdf(
-            f"{name}: no extractable text on {len(scanned)} of {len(pages)} pages{why} — it looks scanned "
-            + ("(a blank page, a photo, or a scan too faint to read); rescan it at 300 dpi or ingest the text"
-               if ocr_pages else "; run OCR (e.g. `ocrmypdf in.pdf out.pdf`) and ingest the result")
-        )  # fmt: skip
+            f"{what} — it looks scanned, and OCR cannot run here: {_ocr.missing() or 'unknown reason'}; "
+            "install it, or run OCR elsewhere (e.g. `ocrmypdf in.pdf out.pdf`) and ingest the result"
+        )
     check_text(name, text, limits)
     return text, tuple(out.blocks), tuple(warnings), tuple(ocr_pages)
 
@@ -195,8 +200,6 @@ def _ocr_pages(
     warnings: list[str], progress: Callable[[str, int, int], None] | None,
 ) -> list[int]:  # fmt: skip
     """OCR the scanned pages in place (their items replaced), warnings added; the pages read, or []."""
-    from . import _ocr
-
     if not scanned:
         return []
     why = _ocr.missing()

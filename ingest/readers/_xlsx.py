@@ -95,19 +95,19 @@ def _read_sheet(sheet: Any, name: str, limits: Limits, out: TextBuilder) -> None
         by_row.setdefault(r, []).append(c)
     rows = sorted(by_row)
     spans = {(m.min_row, m.min_col): m.max_col - m.min_col + 1 for m in sheet.merged_cells.ranges}
+
+    def alone(r: int) -> int:  # the column of the row's only filled cell, 0 when it has several
+        return by_row[r][0] if len(by_row[r]) == 1 else 0
+
     head = 0
-    while head < len(rows) and len(by_row[rows[head]]) == 1:
+    while head < len(rows) and alone(rows[head]):
         head += 1
     tail = len(rows)
-    while (
-        tail > head
-        and len(by_row[rows[tail - 1]]) == 1
-        and spans.get((rows[tail - 1], by_row[rows[tail - 1]][0]), 1) > 1
-    ):
+    while tail > head and spans.get((rows[tail - 1], alone(rows[tail - 1])), 1) > 1:
         tail -= 1
 
     def lines(block: list[int]) -> list[str]:
-        return [line for r in block for line in cells[r, by_row[r][0]].split("\n")]
+        return [line for r in block for line in cells[r, alone(r)].split("\n")]
 
     titles = lines(rows[:head])
     title = _sheet_title(sheet.title)
@@ -175,7 +175,7 @@ def read_xlsx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
         >>> text.splitlines()[:2]  # doctest: +SKIP
         ['PHỤ LỤC 11', 'CÁC NHIỆM VỤ, GIẢI PHÁP ĐỂ NÂNG CAO CÁC CHỈ SỐ (PAPI, SIPAS)']
     """
-    if False:
+    if data.startswith(_OLE_MAGIC):
         raise _ole_error(data, name)
     check_zip(data, name, limits, required="xl/workbook.xml", kind=".xlsx", app="Excel")
     got = run_limited(

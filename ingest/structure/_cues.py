@@ -118,13 +118,18 @@ def task_score(line: str, cues: Cues) -> float:
 
 
 def header_role(label: str, cues: Cues) -> str:
-    """The role of a header cell: stt, lead, coop, deadline, tasks, target, component, value or other."""
-    f = fold(label)
-    if f in cues.roles["stt"]:
-        return "stt"
-    for role in ("lead", "coop", "deadline", "tasks", "target", "component", "value"):
-        if any(k in f for k in cues.roles[role]):
-            return role
+    """The role of a header cell: stt, lead, coop, deadline, tasks, target, component, value or other.
+
+    A two-level header's label ("Cơ quan thực hiện · Phối hợp") is read from its lowest level up: the
+    sub-column says what the column holds, the group above only when the sub-column says nothing.
+    """
+    for part in (*reversed(label.split(" · ")), label) if " · " in label else (label,):
+        f = fold(part)
+        if f in cues.roles["stt"]:
+            return "stt"
+        for role in ("lead", "coop", "deadline", "tasks", "target", "component", "value"):
+            if any(k in f for k in cues.roles[role]):
+                return role
     return "other"
 
 

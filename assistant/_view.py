@@ -106,6 +106,7 @@ class Cites:
                     doc.doc_number if doc else "",
                     passage.header,
                     passage.passage_id,
+                    bool(doc and doc.ocr_pages),
                 )
             )
         return f"[{self._index[passage.passage_id]}]"

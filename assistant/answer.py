@@ -25,6 +25,7 @@ class Citation:
     doc_number: str = ""
     header: str = ""
     passage_id: str = ""
+    scanned: bool = False  # its document was read by OCR from a scan: "văn bản quét, nhận dạng OCR"
 
     def to_json(self) -> dict[str, Any]:
         """The citation object of the JSON contract."""
@@ -40,6 +41,7 @@ class Citation:
             "doc_number": self.doc_number,
             "header": self.header,
             "passage_id": self.passage_id,
+            "scanned": self.scanned,
         }
 
 

@@ -23,7 +23,7 @@ STATUSES = ("added", "replaced", "unchanged", "failed")
 def _result(path: Path) -> dict[str, Any]:
     return {
         "file": str(path), "source": path.name, "status": "failed", "doc_id": None, "doc_number": None,
-        "province": None, "assignments": 0, "scores": 0, "passages": 0, "warnings": [], "error": None,
+        "province": None, "assignments": 0, "scores": 0, "passages": 0, "warnings": [], "error": None, "error_kind": None,
     }  # fmt: skip
 
 
@@ -77,7 +77,9 @@ def ingest_file(
 
     Returns:
         ``{"file", "source", "status": "added" | "replaced" | "unchanged" | "failed", "doc_id", "doc_number",
-        "province", "assignments", "scores", "passages", "warnings", "error"}``.
+        "province", "assignments", "scores", "passages", "warnings", "error", "error_kind"}`` (the kind: the
+        ingestion error's class name, "OSError" or "unexpected"), and ``read`` (:func:`what_was_read`) for a
+        file added or replaced.
     """
     from ingest import pipeline  # heavy (docx, pdf readers): imported only when there is work to do
 
@@ -103,11 +105,13 @@ def ingest_file(
         res.update(assignments=len(parsed.assignments), scores=len(parsed.scores), passages=len(parsed.passages))
         res["read"] = what_was_read(parsed)
     except IngestError as err:
-        res["error"] = _named(path, str(err))
+        res["error"], res["error_kind"] = _named(path, str(err)), type(err).__name__
     except OSError as err:
         res["error"] = f"{path}: cannot read the file ({err.strerror or err}); check the path and its permissions"
+        res["error_kind"] = "OSError"
     except Exception as err:  # noqa: BLE001 - one broken file (or parser bug) must not stop the others
         res["error"] = f"{path.name}: unexpected {type(err).__name__} while ingesting: {err}"
+        res["error_kind"] = "unexpected"
     else:
         if on_stored is not None:  # outside the try: the document is stored whatever the callback does
             on_stored(parsed)

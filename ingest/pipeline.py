@@ -10,7 +10,7 @@ import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import UnsupportedFormat
 from ingest.limits import Limits
@@ -56,7 +56,7 @@ def parse_file(
     if raw.ocr_pages:
         raw = _repaired(raw, vocab)
     doc = extract_metadata(raw, vocab)
-    fixes = {k: v for k, v in (corrections or {}).items() if k in CORRECTABLE and v}
+    fixes: dict[str, Any] = {k: v for k, v in (corrections or {}).items() if k in CORRECTABLE and v}
     if fixes:
         doc = dataclasses.replace(doc, **fixes, corrected=tuple(sorted(fixes)))
     return structure(raw, doc, vocab)

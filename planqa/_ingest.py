@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -16,6 +16,15 @@ from planqa import _render
 
 if TYPE_CHECKING:  # the embedding stack is imported only when an ingest embeds
     from index_store.embedders import EmbedAhead
+
+
+def _pages(progress: Progress, task: Any, name: str) -> Callable[[str, int, int], None]:
+    """The progress bar's line while a file's scanned pages are read: "scan.pdf: OCR page 3/10"."""
+
+    def told(step: str, done: int, total: int) -> None:
+        progress.update(task, description=f"{name}: {step} page {min(done + 1, total)}/{total}")
+
+    return told
 
 
 def run_ingest(
@@ -56,9 +65,7 @@ def run_ingest(
                 path,
                 vocab,
                 on_stored=None if ahead is None else lambda d: ahead.submit_passages(store, d.passages),
-                progress=lambda step, done, total, name=path.name: progress.update(
-                    task, description=f"{name}: {step} page {min(done + 1, total)}/{total}"
-                ),
+                progress=_pages(progress, task, path.name),
             )
             results.append(res)
             if as_json:

@@ -27,7 +27,7 @@ DOC_KEYS = {"doc_id", "source", "title", "doc_number", "issuer", "province", "lo
 RECORD_KEYS = {"doc_id", "source", "province", "plan_index", "component", "target", "tasks", "lead", "coop"}
 RECORD_KEYS |= {"deadline", "location"}
 FILE_KEYS = {"file", "source", "status", "doc_id", "doc_number", "province", "assignments", "scores", "passages"}
-FILE_KEYS |= {"warnings", "error"}
+FILE_KEYS |= {"warnings", "error", "error_kind"}
 
 
 def _lines(out: str) -> list[dict]:

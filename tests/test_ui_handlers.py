@@ -17,6 +17,7 @@ from ingest.vocab import load_vocabulary
 from ui import export, handlers
 from ui.highlight import highlight_html
 from ui.launch import parse_auth
+from ui.render import sources_html
 from ui.service import PlanqaService
 
 pytestmark = pytest.mark.slow
@@ -145,7 +146,9 @@ def test_uploading_a_docx_plan_adds_it_and_it_is_answered(writable: PlanqaServic
     seen: list[str] = []
     rows, summary = handlers.upload(writable, [str(plan)], lambda _f, message: seen.append(message))
     assert rows[0][:4] == ["ke-hoach-sgtvt.docx", "Đã thêm", "/KH-SGTVT", "Lạng Sơn"] and rows[0][4] == "14 / 19"
-    assert summary == "Đã thêm 1." and seen[0] == "Đang đọc ke-hoach-sgtvt.docx"
+    assert summary.startswith("Đã thêm 1\n\n#### Đã đọc được") and seen[0] == "Đang đọc ke-hoach-sgtvt.docx"
+    assert "**ke-hoach-sgtvt.docx** — Số hiệu: /KH-SGTVT" in summary and "Tỉnh: Lạng Sơn" in summary
+    assert "- 14 nhiệm vụ, 0 dòng điểm số, 19 đoạn" in summary
     after = handlers.api_ask(writable, question)
     assert after["citations"][0]["source"] == "ke-hoach-sgtvt.docx"
     assert "Tiếp cận dịch vụ" in after["answer"]
@@ -159,6 +162,43 @@ def test_uploading_a_docx_plan_adds_it_and_it_is_answered(writable: PlanqaServic
     assert "ke-hoach-sgtvt.docx" not in {c["source"] for c in gone["citations"]}
 
 
+def test_a_wrong_province_is_corrected_by_hand_and_survives_a_re_ingest(
+    writable: PlanqaService, tmp_path: Path
+) -> None:
+    plan = plan_docx(PLANS / HELD_BACK, tmp_path / "ke-hoach-sgtvt.docx")
+    handlers.upload(writable, [str(plan)])
+    doc_id = next(d["doc_id"] for d in writable.catalog().documents if d["source"] == "ke-hoach-sgtvt.docx")
+    assert handlers.correct(writable, doc_id, "Tinh Xu Mo", None, "").startswith("Không nhận ra tỉnh “Tinh Xu Mo”")
+    assert handlers.correct(writable, doc_id, "", "phường hội", "").startswith("Cấp “phường hội” không hợp lệ")
+    said = handlers.correct(writable, doc_id, "lai chau", None, "")  # typed without diacritics
+    assert said.startswith("Đã sửa /KH-SGTVT (tỉnh: Lai Châu)")
+    row = next(r for r in handlers.document_rows(writable.catalog()) if r[0] == "ke-hoach-sgtvt.docx")
+    assert row[4] == "Lai Châu (đã sửa)"
+    question = "Sở Giao thông vận tải Lai Châu có giải pháp gì cho tiếp cận dịch vụ SIPAS?"
+    assert handlers.api_ask(writable, question)["citations"][0]["province"] == "Lai Châu"  # records carry it
+
+    handlers.remove(writable, doc_id)
+    rows, summary = handlers.upload(writable, [str(plan)])  # the same file again: the correction holds
+    assert rows[0][1] == "Đã thêm" and rows[0][3] == "Lai Châu" and "đã chỉnh tay: tỉnh" in summary
+
+
+@pytest.mark.skipif(__import__("ingest.readers._ocr", fromlist=["x"]).missing() is not None, reason="no Vietnamese OCR")
+def test_a_scanned_upload_is_read_by_ocr_and_its_citations_say_so(writable: PlanqaService, tmp_path: Path) -> None:
+    from test_format_equivalence import _write_pdf
+    from test_read_ocr import _images, _scan
+
+    scan = _scan(_images(_write_pdf(tmp_path / "typeset.pdf")), tmp_path / "ke-hoach-quet.pdf")
+    seen: list[str] = []
+    rows, summary = handlers.upload(writable, [str(scan)], lambda _f, message: seen.append(message))
+    # the scan's header reads "Số: 336/KH-UBND" of UBND tỉnh Đồng Nai: the same plan, so it takes that plan's place
+    assert rows[0][1] == "Đã thay thế" and "1 trang là văn bản quét, chữ được nhận dạng bằng OCR" in summary
+    assert "Đang nhận dạng chữ (OCR) ke-hoach-quet.pdf: trang 1/1" in seen
+    answer = handlers.api_ask(writable, "Đồng Nai: cơ quan nào chủ trì chất lượng không khí?")
+    scanned = [c for c in answer["citations"] if c["source"] == "ke-hoach-quet.pdf"]
+    assert scanned and all(c["scanned"] for c in scanned)
+    assert "văn bản quét, nhận dạng OCR" in sources_html(answer, {}, answer["question"])
+
+
 def _without_timing(answer: dict) -> dict:
     return {k: v for k, v in answer.items() if k != "elapsed_ms"}
 
@@ -167,11 +207,13 @@ def test_a_corrupt_upload_is_reported_and_changes_nothing(writable: PlanqaServic
     documents, answer = writable.catalog().documents, _without_timing(handlers.api_ask(writable, FLAGSHIP))
     broken = tmp_path / "ke-hoach-hong.docx"
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # a zip header and nothing else
-    wrong = tmp_path / "chi-tieu.xlsx"
+    wrong = tmp_path / "chi-tieu.ods"
     wrong.write_bytes(b"not a plan")
     rows, summary = handlers.upload(writable, [str(broken), str(wrong)])
     assert [r[1] for r in rows] == ["Lỗi", "Lỗi"]
-    assert rows[0][5].startswith("ke-hoach-hong.docx") and "re-save it" in rows[0][5]
+    assert rows[0][5] == (
+        "ke-hoach-hong.docx: tệp bị hỏng hoặc không đúng định dạng .docx; hãy lưu lại tệp từ Word/Excel rồi nạp lại"
+    )
     assert "định dạng không được hỗ trợ" in rows[1][5]
     assert str(writable.kb_dir) not in rows[0][5]  # never a server path
     assert summary == "Lỗi 2 — tệp lỗi không làm thay đổi kho tài liệu."

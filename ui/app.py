@@ -18,7 +18,7 @@ from index_store import KbLocked
 from ui import handlers, render
 from ui.catalog import Catalog
 from ui.export import TABLE_HEADERS
-from ui.service import PlanqaService
+from ui.service import SUPPORTED, PlanqaService
 from ui.style import EXAMPLES, LOCKED, SHOW_LAST_TURN, TITLE
 
 NO_SOURCES = "Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."
@@ -109,8 +109,9 @@ def _kb_tab(catalog: Catalog, upload_max_mb: float) -> SimpleNamespace:
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=300):
             ui.files = gr.File(
-                file_count="multiple", file_types=[".docx", ".pdf", ".txt", ".md"],
-                label=f"Tệp kế hoạch (.docx, .pdf, .txt, .md; tối đa {upload_max_mb:g} MB mỗi tệp)",
+                file_count="multiple", file_types=list(SUPPORTED),
+                label=f"Tệp kế hoạch ({', '.join(SUPPORTED)}; bản quét .pdf được nhận dạng chữ; "
+                f"tối đa {upload_max_mb:g} MB mỗi tệp)",
             )  # fmt: skip
             ui.upload = gr.Button("Nạp vào kho", variant="primary")
         with gr.Column(scale=3):
@@ -128,6 +129,17 @@ def _kb_tab(catalog: Catalog, upload_max_mb: float) -> SimpleNamespace:
         ui.doc = gr.Dropdown(handlers.document_choices(catalog), value=None, label="Văn bản cần xoá", scale=4)
         ui.remove = gr.Button("Xoá khỏi kho", variant="stop", scale=1, min_width=120)
     ui.removed = gr.Markdown()
+    gr.Markdown("### Sửa thông tin đọc sai\nTỉnh, cấp hoặc cơ quan ban hành bị đọc sai thì sửa ở đây; "
+                "chỉnh sửa được lưu cùng văn bản và giữ nguyên khi nạp lại cùng tệp.")  # fmt: skip
+    with gr.Row(equal_height=True):
+        ui.fix_doc = gr.Dropdown(handlers.document_choices(catalog), value=None, label="Văn bản cần sửa", scale=3)
+        ui.fix_province = gr.Textbox(label="Tỉnh", placeholder="vd. Đồng Nai", scale=2, max_length=80)
+        ui.fix_level = gr.Dropdown(list(handlers.LEVELS), value=None, label="Cấp", scale=1)
+        ui.fix_issuer = gr.Textbox(
+            label="Cơ quan ban hành", placeholder="vd. UBND tỉnh Đồng Nai", scale=3, max_length=200
+        )
+        ui.fix = gr.Button("Lưu chỉnh sửa", scale=1, min_width=120)
+    ui.fixed = gr.Markdown()
     return ui
 
 
@@ -218,6 +230,7 @@ def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, picker
         return (
             *(gr.update(choices=c) for c in choices), handlers.kb_summary(cat), handlers.document_rows(cat),
             gr.update(choices=handlers.document_choices(cat), value=None),
+            gr.update(choices=handlers.document_choices(cat)),
         )  # fmt: skip
 
     def on_upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
@@ -233,13 +246,23 @@ def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, picker
         except KbLocked as err:
             raise gr.Error(LOCKED) from err
 
-    refreshed = [*pickers, ui.summary, ui.docs, ui.doc]
+    def on_correct(doc_id: str | None, province: str, level: str | None, issuer: str) -> str:
+        try:
+            return handlers.correct(service, doc_id, province, level, issuer)
+        except KbLocked as err:
+            raise gr.Error(LOCKED) from err
+
+    refreshed = [*pickers, ui.summary, ui.docs, ui.doc, ui.fix_doc]
     ui.upload.click(on_upload, inputs=[ui.files], outputs=[ui.results, ui.status, ui.files], api_name="upload").then(
         on_refresh, outputs=refreshed, api_visibility="private"
     )
     ui.remove.click(
         on_remove, inputs=[ui.doc], outputs=[ui.removed], api_name="remove",
         js="(doc) => (doc && confirm('Xoá văn bản này cùng mọi nhiệm vụ và đoạn văn của nó khỏi kho?')) ? doc : null",
+    ).then(on_refresh, outputs=refreshed, api_visibility="private")  # fmt: skip
+    ui.fix.click(
+        on_correct, inputs=[ui.fix_doc, ui.fix_province, ui.fix_level, ui.fix_issuer], outputs=[ui.fixed],
+        api_name="correct",
     ).then(on_refresh, outputs=refreshed, api_visibility="private")  # fmt: skip
     app.load(on_refresh, outputs=refreshed, api_visibility="private")  # another process may have changed it
 

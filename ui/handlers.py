@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from index_store.protocols import Filters
-from ui import export, render
+from ui import export, messages, render
 from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
 from ui.service import PlanqaService
 
 Message = dict[str, str]
+LEVELS = ("tỉnh", "sở", "huyện", "thị xã", "thành phố", "xã")
 STATUS_VI = {"added": "Đã thêm", "replaced": "Đã thay thế", "unchanged": "Không đổi", "failed": "Lỗi"}
 DOC_HEADERS = ("Tệp", "Số hiệu", "Tiêu đề", "Cơ quan ban hành", "Tỉnh", "Năm", "Chỉ số", "Nhiệm vụ / đoạn")
 UPLOAD_HEADERS = ("Tệp", "Kết quả", "Số hiệu", "Tỉnh", "Nhiệm vụ / đoạn", "Ghi chú")
@@ -158,7 +159,9 @@ def upload(
             r.get("doc_number") or "",
             r.get("province") or "",
             f"{r.get('assignments', 0)} / {r.get('passages', 0)}",
-            r.get("error") or "; ".join(r.get("warnings") or []),
+            messages.error_vi(r)
+            if r.get("error")
+            else "; ".join(messages.warning_vi(w) for w in r.get("warnings") or []),
         ]  # fmt: skip
         for r in results
     ]
@@ -166,7 +169,52 @@ def upload(
     summary = ", ".join(f"{STATUS_VI[s].lower()} {n}" for s, n in counts.items() if n)
     if counts["failed"]:
         summary += " — tệp lỗi không làm thay đổi kho tài liệu"
-    return rows, summary[0].upper() + summary[1:] + "."
+    read = [messages.read_vi(r["file"], r["read"]) for r in results if r.get("read")]
+    if read:
+        summary += "\n\n#### Đã đọc được (hãy kiểm tra; sai tỉnh, cấp, cơ quan ban hành thì sửa ở cuối trang)\n"
+        summary += "\n\n".join(read)
+    return rows, summary[0].upper() + summary[1:] + ("" if read else ".")
+
+
+def correct(
+    service: PlanqaService, doc_id: str | None, province: str | None, level: str | None, issuer: str | None
+) -> str:
+    """Correct a document's province, level or issuer by hand; returns a sentence saying what happened.
+
+    The province must be one the vocabulary knows (any alias, with or without diacritics); the level one of
+    tỉnh, sở, huyện, thị xã, thành phố, xã; the issuer a name (an agency the vocabulary knows is written the
+    way it knows it). An empty box leaves that field as it was read.
+
+    Raises:
+        index_store.KbLocked: another process is writing the knowledge base.
+    """
+    if not doc_id:
+        return "Chọn một văn bản để sửa."
+    fields: dict[str, str] = {}
+    vocab = service.vocab
+    if province and province.strip():
+        found = vocab.province_of(province.strip())
+        if not found:
+            return (
+                f"Không nhận ra tỉnh “{province.strip()[:60]}”; hãy gõ tên một tỉnh, thành phố trực thuộc trung ương."
+            )
+        fields["province"] = found
+    if level and level.strip():
+        if level.strip().lower() not in LEVELS:
+            return f"Cấp “{level.strip()[:30]}” không hợp lệ; hãy chọn một trong: {', '.join(LEVELS)}."
+        fields["level"] = level.strip().lower()
+    if issuer and issuer.strip():
+        name = " ".join(issuer.split())[:200]
+        fields["issuer"] = vocab.canonical_agency(name) or name
+    if not fields:
+        return "Chưa nhập nội dung cần sửa (tỉnh, cấp hoặc cơ quan ban hành)."
+    res = service.correct(doc_id, fields)
+    if res["status"] == "failed":
+        return messages.error_vi({**res, "file": res.get("source") or ""}) if res.get("error_kind") else res["error"]
+    shown = ", ".join(f"{messages.FIELDS_VI[k]}: {v}" for k, v in fields.items())
+    return (
+        f"Đã sửa {res.get('doc_number') or res.get('source')} ({shown}); chỉnh sửa được giữ khi nạp lại cùng tệp này."
+    )
 
 
 def remove(service: PlanqaService, doc_id: str | None) -> str:
@@ -191,8 +239,8 @@ def document_rows(catalog: Catalog) -> list[list[str]]:
             d["source"],
             d["doc_number"],
             d["title"],
-            d["issuer"],
-            d["province"],
+            d["issuer"] + (" (đã sửa)" if "issuer" in d.get("corrected", ()) else ""),
+            d["province"] + (" (đã sửa)" if "province" in d.get("corrected", ()) else ""),
             str(d["year"] or ""),
             ", ".join(d["indices"]),
             f"{d['counts']['assignments']} / {d['counts']['passages']}",
@@ -205,7 +253,7 @@ def kb_summary(catalog: Catalog) -> str:
     """One line: how much the knowledge base holds."""
     docs = catalog.documents
     if not docs:
-        return "Kho tài liệu đang trống: hãy nạp các kế hoạch (.docx, .pdf, .txt, .md) ở bên dưới."
+        return "Kho tài liệu đang trống: hãy nạp các kế hoạch (.docx, .doc, .pdf, .xlsx, .html, .txt, .md) ở bên dưới."
     tasks = sum(d["counts"]["assignments"] for d in docs)
     passages = sum(d["counts"]["passages"] for d in docs)
     return f"**{len(docs)} văn bản** · {tasks} nhiệm vụ · {passages} đoạn · {', '.join(catalog.provinces)}"

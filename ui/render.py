@@ -63,10 +63,13 @@ def sources_html(answer: Mapping[str, Any], contexts: Mapping[str, Any], questio
             f'<div class="pq-source" id="pq-source-{c["n"]}">'
             f'<div class="pq-source-head"><span class="pq-n">{c["n"]}</span><b>{where}</b></div>'
             f"{_title(c.get('title') or '')}"
-            f'<div class="pq-loc">{_e(c.get("location"))}</div>'
+            f'<div class="pq-loc">{_e(c.get("location"))}{SCANNED if c.get("scanned") else ""}</div>'
             f'<div class="pq-text">{body}</div>{more}</div>'
         )
     return "".join(cards)
+
+
+SCANNED = ' <span class="pq-scan" title="Chữ được nhận dạng tự động từ bản quét; hãy đối chiếu với bản gốc">· văn bản quét, nhận dạng OCR</span>'
 
 
 def compare_html(columns: Sequence[Column], index: str, component: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from index_store import KbLock
 from index_store.protocols import Filters
 from ingest.limits import Limits
+from ingest.readers import SUPPORTED_EXTENSIONS
 from ingest.textnorm import fold
 from ui import compare as _compare
 from ui.catalog import Catalog, build_catalog
@@ -32,7 +33,7 @@ from ui.catalog import Catalog, build_catalog
 UPLOADS = "uploads"  # uploaded plans are kept in <kb>/uploads/<file name>, their identity in the store
 MAX_TURNS = 20  # earlier turns replayed for a follow-up; the last plan depends only on the recent ones
 BEFORE_CHARS, AFTER_CHARS = 400, 700  # surrounding text shown around a cited passage (the box opens at its top)
-SUPPORTED = (".docx", ".pdf", ".txt", ".md")
+SUPPORTED = SUPPORTED_EXTENSIONS
 MAX_NAME_BYTES = 255  # the longest file name most file systems take (ext4, APFS; NTFS counts 255 UTF-16 units)
 T = TypeVar("T")
 
@@ -254,7 +255,12 @@ class PlanqaService:
         with KbLock(self.kb_dir):
             for n, path in enumerate(files):
                 progress(n / (len(files) + 1), f"Đang đọc {_shown(path.name)}")
-                results.append(self._ingest_upload(path, ingest_file))
+
+                def pages(_step: str, done: int, total: int, n: int = n, name: str = _shown(path.name)) -> None:
+                    fraction = (n + done / max(total, 1)) / (len(files) + 1)
+                    progress(fraction, f"Đang nhận dạng chữ (OCR) {name}: trang {min(done + 1, total)}/{total}")
+
+                results.append(self._ingest_upload(path, ingest_file, pages))
             if any(r["status"] in ("added", "replaced") for r in results):
                 progress(len(files) / (len(files) + 1), "Đang cập nhật chỉ mục tìm kiếm")
                 self._kb.sync(progress=lambda done, total: progress(
@@ -262,7 +268,9 @@ class PlanqaService:
                 ))  # fmt: skip
         return results
 
-    def _ingest_upload(self, src: Path, ingest_file: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    def _ingest_upload(
+        self, src: Path, ingest_file: Callable[..., dict[str, Any]], pages: Callable[[str, int, int], None]
+    ) -> dict[str, Any]:
         name = unicodedata.normalize("NFC", src.name)
         refused = self._refuse(src, name)
         if refused:
@@ -274,7 +282,9 @@ class PlanqaService:
             staging.mkdir(parents=True)
             staged = staging / name
             shutil.copyfile(src, staged)
-            res = ingest_file(self._kb.store, staged, lambda: self.vocab, stored_path=final, limits=self.limits)
+            res = ingest_file(
+                self._kb.store, staged, lambda: self.vocab, stored_path=final, limits=self.limits, progress=pages
+            )
             if res["status"] != "failed":
                 os.replace(staged, final)
         except OSError as err:  # the staging copy: a full disk, a permission problem
@@ -293,13 +303,52 @@ class PlanqaService:
         if unsafe:
             return unsafe
         if Path(name).suffix.lower() not in SUPPORTED:
-            return f"{name}: định dạng không được hỗ trợ; hãy lưu thành .docx, .pdf, .txt hoặc .md"
+            return f"{name}: định dạng không được hỗ trợ; hãy lưu thành {', '.join(SUPPORTED)}"
         if not src.is_file():
             return f"{name}: tệp tải lên không còn trên máy chủ; hãy tải lên lại"
         size = src.stat().st_size
         if size > self.upload_max_bytes:
             return f"{name}: {_size(size)}, vượt giới hạn {self.upload_max_mb:g} MB của một tệp tải lên"
         return None
+
+    def correct(self, doc_id: str, fields: dict[str, str]) -> dict[str, Any]:
+        """Correct a document's province, level or issuer by hand; kept by the file's content, so it survives
+        a re-ingest of the same file, and applied now by reading the stored file again.
+
+        Args:
+            doc_id: the document.
+            fields: ``{"province": "Đồng Nai", "level": "tỉnh", "issuer": "UBND tỉnh Đồng Nai"}``, each optional;
+                an empty value drops that correction.
+
+        Returns:
+            The ingest result of the re-read file (``status`` "replaced"), or ``{"status": "failed", "error": …}``
+            (Vietnamese) when the document is gone or its file cannot be read again.
+
+        Raises:
+            ValueError: a field that cannot be corrected (see ``ingest.model.CORRECTABLE``).
+            index_store.KbLocked: another process is writing the knowledge base.
+        """
+        return self._run(self._correct, doc_id, fields)
+
+    def _correct(self, doc_id: str, fields: dict[str, str]) -> dict[str, Any]:
+        from index_store.intake import ingest_file
+
+        with KbLock(self.kb_dir):
+            doc = self._kb.store.get_document(doc_id)
+            if doc is None:
+                return {"status": "failed", "error": "Văn bản này không còn trong kho (có thể đã được xoá)."}
+            self._kb.store.set_correction(doc.content_hash, fields)
+            path = Path(doc.path)
+            if not path.is_file():
+                return {
+                    "status": "failed",
+                    "error": f"{doc.source}: đã lưu chỉnh sửa, nhưng tệp gốc không còn ở {path.name}; "
+                    "chỉnh sửa sẽ được áp dụng khi nạp lại tệp này",
+                }
+            res = ingest_file(self._kb.store, path, lambda: self.vocab, limits=self.limits, force=True)
+            if res["status"] != "failed":
+                self._kb.sync()
+            return res
 
     def remove(self, doc_id: str) -> list[str]:
         """Remove one document with its records and passages, and its uploaded copy if it has one.

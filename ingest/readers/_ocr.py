@@ -210,13 +210,13 @@ def _cells(gray: Any, ink: np.ndarray, grid: _Grid, timeout: float) -> tuple[lis
     confidences: list[float] = []
     for top, text, confs in _lines(_words(stack, 6, timeout)):
         confidences.extend(c for c in confs if c >= 0)
-        owner = next((o for o, a, b in spans if a - _GAP // 2 <= top < b), None)
-        if owner is None:
+        held = next((o for o, a, b in spans if a - _GAP // 2 <= top < b), None)
+        if held is None:
             continue
-        texts.setdefault(owner, []).append(text)
+        texts.setdefault(held, []).append(text)
         digits = [c for c, w in zip(confs, text.split(), strict=False) if any(ch.isdigit() for ch in w)]
         if any(c < _LOW_FIGURE for c in digits):
-            unsure.add(owner[0])
+            unsure.add(held[0])
     for (r, c), lines in texts.items():
         rows[r][c] = _numbering(clean_cell("\n".join(lines)))
     return rows, sorted(unsure), confidences

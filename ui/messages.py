@@ -1,0 +1,113 @@
+"""What the app says about a file it read, in Vietnamese: refusals by kind of error, warnings, what was read.
+
+Ingestion's messages are English sentences for administrators (``planqa ingest``); a person uploading in
+the app reads Vietnamese. Errors are told apart by their kind (``error_kind``, the ingestion exception's
+name), warnings by their known shapes; a warning of a shape not listed here is shown as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+_EXTS = ".docx, .doc, .pdf, .xlsx, .xls, .html, .txt hoặc .md"
+
+
+def _password(name: str, detail: str) -> str | None:
+    if re.search(r"password|encrypt", detail, re.I):
+        return f"{name}: tệp được đặt mật khẩu; hãy mở tệp bằng Word/Excel, lưu một bản không đặt mật khẩu rồi nạp lại"
+    return None
+
+
+def _scanned(name: str, detail: str) -> str:
+    if "OCR read nothing" in detail:
+        return (
+            f"{name}: đây là bản quét nhưng không nhận dạng được chữ nào (trang trắng, ảnh chụp hoặc bản quét quá mờ); "
+            "hãy quét lại ở độ phân giải 300 dpi hoặc nạp bản có chữ"
+        )
+    return (
+        f"{name}: đây là bản quét, máy chủ chưa có bộ nhận dạng chữ (OCR) tiếng Việt; "
+        "hãy nhờ quản trị viên cài tesseract-ocr-vie, hoặc nạp bản có chữ"
+    )
+
+
+def _empty(name: str, detail: str) -> str:
+    if "menu" in detail or "navigation" in detail:
+        return (
+            f"{name}: trang web chỉ có thanh điều hướng, menu, không có nội dung kế hoạch; "
+            "hãy lưu đúng trang của kế hoạch (hoặc tải tệp đính kèm) rồi nạp lại"
+        )
+    return f"{name}: không tìm thấy chữ nào trong tệp; hãy kiểm tra đã chọn đúng tệp"
+
+
+_BY_KIND: dict[str, Callable[[str, str], str]] = {
+    "UnsupportedFormat": lambda n, d: f"{n}: định dạng không được hỗ trợ; hãy lưu thành {_EXTS}",
+    "EmptyDocument": _empty,
+    "CorruptDocument": lambda n, d: (
+        _password(n, d)
+        or f"{n}: tệp bị hỏng hoặc không đúng định dạng {Path(n).suffix}; hãy lưu lại tệp từ Word/Excel rồi nạp lại"
+    ),
+    "ScannedPdf": _scanned,
+    "TooLarge": lambda n, d: (
+        f"{n}: tệp vượt giới hạn đọc (kích thước, số trang, thời gian hoặc bộ nhớ); "
+        "hãy tách thành nhiều tệp nhỏ hơn rồi nạp lại"
+    ),
+    "EncodingError": lambda n, d: f"{n}: không nhận ra bảng mã của tệp văn bản; hãy lưu lại với bảng mã UTF-8",
+}
+
+_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"OCR confidence is low on pages? ([\d–, ]+)"), "Độ tin cậy nhận dạng chữ (OCR) thấp ở trang {0}: hãy đối chiếu với bản quét"),
+    (re.compile(r"page (\d+), table row (\d+): OCR is unsure of the figures"), "Trang {0}, dòng {1} của bảng: chưa chắc các con số nhận dạng được, hãy đối chiếu với bản quét"),
+    (re.compile(r"pages ([\d–, ]+) are scanned and were not read"), "Trang {0} là bản quét và chưa đọc được (máy chủ chưa có OCR)"),
+    (re.compile(r"page (\d+) has no extractable text"), "Trang {0} không có chữ"),
+    (re.compile(r"no agency column"), "Có bảng không có cột cơ quan thực hiện"),
+)  # fmt: skip
+
+
+def error_vi(result: dict[str, Any]) -> str:
+    """The Vietnamese sentence for a failed file's result (``file``, ``error_kind``, ``error``)."""
+    name, detail = str(result.get("file") or result.get("source") or ""), str(result.get("error") or "")
+    kind = str(result.get("error_kind") or "")
+    if kind in _BY_KIND:
+        return _BY_KIND[kind](name, detail)
+    if not kind:  # the service's own refusals are Vietnamese already
+        return detail
+    return f"{name}: lỗi không mong đợi khi đọc tệp, tệp chưa được nạp; hãy báo quản trị viên"
+
+
+def warning_vi(warning: str) -> str:
+    """A reader's warning in Vietnamese (the file name dropped: the row names the file)."""
+    for pattern, template in _WARNINGS:
+        m = pattern.search(warning)
+        if m:
+            return template.format(*m.groups())
+    return warning
+
+
+def read_vi(source: str, read: dict[str, Any]) -> str:
+    """What was read from one file, as markdown lines a person can check (plan text escaped)."""
+    from assistant._compose_base import md
+
+    facts = [
+        ("Số hiệu", read.get("doc_number")), ("Cơ quan ban hành", read.get("issuer")), ("Cấp", read.get("level")),
+        ("Tỉnh", read.get("province")), ("Năm", read.get("year")), ("Người ký", read.get("signer")),
+        ("Chỉ số", ", ".join(read.get("indices") or [])),
+    ]  # fmt: skip
+    head = " · ".join(f"{label}: {md(str(value))}" for label, value in facts if value)
+    lines = [f"**{md(source)}** — {head or 'không đọc được số hiệu, cơ quan ban hành'}"]
+    counts = f"{read['assignments']} nhiệm vụ, {read['scores']} dòng điểm số, {read['passages']} đoạn"
+    if read.get("ocr_pages"):
+        counts += f"; {len(read['ocr_pages'])} trang là văn bản quét, chữ được nhận dạng bằng OCR"
+    if read.get("corrected"):
+        counts += "; đã chỉnh tay: " + ", ".join(FIELDS_VI.get(f, f) for f in read["corrected"])
+    lines.append(f"- {counts}")
+    for row in read.get("first_rows") or []:
+        who = "; ".join(row["lead"]) + (f" (phối hợp: {'; '.join(row['coop'])})" if row["coop"] else "")
+        parts = [p for p in (row["location"], row["component"], who, row["deadline"]) if p]
+        lines.append("- " + " — ".join(md(p) for p in parts))
+    return "\n".join(lines)
+
+
+FIELDS_VI = {"province": "tỉnh", "level": "cấp", "issuer": "cơ quan ban hành"}

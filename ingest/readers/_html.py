@@ -46,6 +46,10 @@ _BREAKS = frozenset(
     | {"br", "div", "ul", "ol", "li", "dl", "dt", "dd", "tr", "td", "th", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
 _SPACES_RE = re.compile(r"\s+")
+# innermost tables outside the page's menus, for a page with no main text
+_CONTENT_TABLES = etree.XPath(
+    "//table[not(.//table) and not(ancestor::nav|ancestor::header|ancestor::footer|ancestor::aside)]"
+)
 _LINK_DENSE = 0.9  # share of a paragraph's letters inside links above which it is navigation
 
 _CONFIG = use_config()
@@ -155,7 +159,7 @@ def _grid(table: Any) -> list[list[str]]:
         for td in [*tr.xpath("./td|./th"), None]:  # None: the row's end, after the last covered slots
             while covered.get(len(row)):
                 covered[len(row)] -= 1
-                break
+                row.append("")
             if td is None:
                 break
             colspan, rowspan = _span(td, "colspan"), _span(td, "rowspan")
@@ -166,10 +170,8 @@ def _grid(table: Any) -> list[list[str]]:
 
 
 def _page_tables(tree: Any, out: TextBuilder) -> None:
-    """The content tables of a page with no main text: innermost tables outside menus, not mostly links."""
-    for table in tree.iter("table"):
-        if table.find(".//table") is not None or table.xpath("ancestor::nav|ancestor::header|ancestor::footer"):
-            continue
+    """The page's content tables (not mostly links), for a page with no main text."""
+    for table in _CONTENT_TABLES(tree):
         rows = _grid(table)
         if _link_share(table, "a") < 0.5 and any(sum(bool(cell) for cell in row) >= 2 for row in rows):
             out.table(rows, origin="html")
@@ -192,8 +194,7 @@ def read_html(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
         limits: reading limits (``max_text_chars``, ``pdf_timeout_s``, ``pdf_memory_mb``).
 
     Returns:
-        ``(text, blocks, warnings)``; warnings note a charset other than UTF-8, or a page read from its
-        tables alone.
+        ``(text, blocks, warnings)``; warnings note a charset other than UTF-8 or a page read from its tables.
 
     Raises:
         EmptyDocument: the page has only navigation and menus (no main text, no content table).
@@ -227,11 +228,10 @@ def read_html_here(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[B
         tree, include_tables=True, include_links=True, include_images=False, include_comments=False,
         include_formatting=False, with_metadata=True, config=_CONFIG,
     )  # fmt: skip
-    extracted = found if isinstance(found, Extracted) else None
-    title = clean_line(extracted.title or "") if extracted else ""
+    extracted = found if isinstance(found, Extracted) else Extracted()  # None: no main text found
+    title, date = clean_line(extracted.title or ""), extracted.date or ""
     content = TextBuilder()
-    if extracted is not None and extracted.body is not None:
-        _main_text(extracted.body, title, content)
+    _main_text(extracted.body if extracted.body is not None else [], title, content)
     if not content.blocks:
         _page_tables(tree, content)
         if content.blocks:
@@ -244,9 +244,8 @@ def read_html_here(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[B
         )
     out = TextBuilder()
     out.para(title, heading_level=1)
-    if extracted is not None and re.fullmatch(r"\d{4}-\d\d-\d\d", extracted.date or ""):
-        year, month, day = str(extracted.date).split("-")
-        out.para(f"Ngày đăng: {day}/{month}/{year}")
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", date):  # htmldate's ISO date, written as plans write dates
+        out.para("Ngày đăng: " + "/".join(reversed(date.split("-"))))
     for block in content.blocks:
         if isinstance(block, Para):
             out.para(block.text, heading_level=block.heading_level)

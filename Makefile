@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 KB     ?= $(or $(PLANQA_KB),kb)
 
-.PHONY: run test venv lint clean
+.PHONY: run test venv system lint clean
 
 venv: $(STAMP)
 
@@ -15,15 +15,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev,st]'
 	touch $(STAMP)
 
-run: venv
+# Debian programs planqa drives: tesseract (Vietnamese OCR of scanned PDFs), LibreOffice (legacy .doc/.xls);
+# the tests also drive chromium. Installed when we can (root with apt); without them those formats say what
+# to install and the tests that need them are skipped with the reason.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core
+
+system:
+	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get install -y -qq $$missing >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null 2>&1)); } || \
+	  echo "note: could not install$$missing (needs root and apt-get); scanned PDFs, .doc/.xls or the browser test will say so"; \
+	fi
+
+run: EXTRA_PACKAGES :=
+run: venv system
 	$(BIN)/planqa --kb $(KB) ingest --if-empty data/plans
 	$(BIN)/planqa --kb $(KB) serve
 
-# the browser test drives /usr/bin/chromium; install it when we can (root with apt), else it is skipped
-test: venv
-	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null 2>&1)); } || \
-	  echo "note: /usr/bin/chromium is missing and could not be installed; tests/test_ui_browser.py will be skipped"
+test: EXTRA_PACKAGES := chromium
+test: venv system
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
 lint: venv

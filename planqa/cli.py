@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from index_store import DB_NAME, SPARSE_FOLDER, KbLock, KbLocked, Store, StoreError
+from ingest.readers import SUPPORTED_EXTENSIONS
 from planqa import _render, settings
 from planqa._ask import cmd_ask, cmd_eval
 from planqa._ingest import run_ingest
@@ -67,7 +68,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 stack.enter_context(ahead)
             results = run_ingest(store, args.paths, as_json=args.json, ahead=ahead)
         if not results:
-            _err(f"no .txt, .md, .docx or .pdf files found in {', '.join(args.paths)}")
+            _err(f"no plan files ({', '.join(SUPPORTED_EXTENSIONS)}) found in {', '.join(args.paths)}")
             return 1
         changed = any(r["status"] in ("added", "replaced") for r in results)
         index_status = 0
@@ -163,7 +164,12 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add plan files or folders to the knowledge base")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt, .md, .docx or .pdf file, or a folder of them")
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a plan file (.txt, .md, .docx, .doc, .pdf, scanned too, .xlsx, .xls, .html) or a folder of them",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per file per line, then a summary line")
     p.add_argument(
         "--if-empty",

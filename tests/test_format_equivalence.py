@@ -143,3 +143,16 @@ def test_docx_table_gives_the_same_records(tmp_path, expected):
 
 def test_pdf_table_gives_the_same_records(tmp_path, expected):
     assert _key(parse_file(_write_pdf(tmp_path / "plan.pdf"))) == expected
+
+
+def test_a_table_that_names_no_agency_is_reported(tmp_path):
+    lines = HEAD + COLUMNS + [_cell_text(c) for c in ROWS[1]]  # no appendix title naming the agency
+    path = tmp_path / "plan.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parsed = parse_file(path)
+    assert [a.lead for a in parsed.assignments if a.source_kind == "table"] == [()]
+    assert any(
+        "a table with no agency column and no agency in its title; its 1 rows" in w for w in parsed.document.warnings
+    )
+    with_title = parse_file(_write_txt(tmp_path / "titled.txt"))  # the appendix title names it: the usual layout
+    assert not any("agency column" in w for w in with_title.document.warnings)

@@ -62,7 +62,7 @@ _WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"page (\d+), table row (\d+): OCR is unsure of the figures"), "Trang {0}, dòng {1} của bảng: chưa chắc các con số nhận dạng được, hãy đối chiếu với bản quét"),
     (re.compile(r"pages ([\d–, ]+) are scanned and were not read"), "Trang {0} là bản quét và chưa đọc được (máy chủ chưa có OCR)"),
     (re.compile(r"page (\d+) has no extractable text"), "Trang {0} không có chữ"),
-    (re.compile(r"no agency column"), "Có bảng không có cột cơ quan thực hiện"),
+    (re.compile(r"(.*): a table with no agency column and no agency in its title; its (\d+) rows"), "{0}: bảng không có cột cơ quan và tên phụ lục không nêu cơ quan; {1} dòng của bảng chưa gắn với cơ quan nào"),
 )  # fmt: skip
 
 

@@ -88,6 +88,7 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
     segments = segment(rebuild_flat_tables(raw.blocks, vocab))
     builder = PassageBuilder(doc, vocab)
     assignments, scores = [], []
+    warnings: list[str] = []
     units: list[ProseUnit] = []
     for seg in segments:
         if isinstance(seg.block, Table):
@@ -102,6 +103,12 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
                 builder.table(seg.block, ctx.location, index)
                 continue
             recs, scs, rows = table_records(reading, ctx, vocab)
+            if reading.kind == "assignment" and not reading.agency_column and not owner and recs:
+                # (a table under an appendix titled with its agency is the usual layout: its rows take that agency)
+                warnings.append(
+                    f"{ctx.location or 'a table'}: a table with no agency column and no agency in its title; "
+                    f"its {len(recs)} rows name no agency"
+                )
             assignments.extend(recs)
             scores.extend(scs)
             builder.rows(rows, ctx, owner)
@@ -115,9 +122,8 @@ def structure(raw: RawDocument, doc: Document, vocab: Any) -> ParsedDocument:
     builder.document_card(raw, segments)
     passages = _unique(builder.passages)
     sections = tuple((_location(s.path), s.block.start, s.block.end) for s in segments if s.role == "heading")
-    return ParsedDocument(
-        replace(doc), tuple(_dedupe(assignments)), tuple(_dedupe(scores)), passages, raw.text, sections
-    )
+    doc = replace(doc, warnings=(*doc.warnings, *warnings)) if warnings else replace(doc)
+    return ParsedDocument(doc, tuple(_dedupe(assignments)), tuple(_dedupe(scores)), passages, raw.text, sections)
 
 
 def _prose_units(segments: list[Segment], vocab: Any, doc: Document) -> list[ProseUnit]:

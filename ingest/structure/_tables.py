@@ -38,6 +38,7 @@ class TableReading:
     kind: str  # "assignment" or "score"
     rows: tuple[Row, ...]
     labels: tuple[str, ...]
+    agency_column: bool = True  # a column of lead or coordinating agencies
 
 
 def _header_rows(table: Table) -> int:
@@ -143,7 +144,7 @@ def read_table(table: Table, cues: Cues) -> TableReading | None:
                     by_role[role] = previous[role]  # merged with the row above
         rows.append(Row(stt, group, parent, by_role, tuple(values)))
         previous = dict(by_role)
-    return TableReading(kind, tuple(rows), tuple(labels))
+    return TableReading(kind, tuple(rows), tuple(labels), bool({"lead", "coop"} & set(roles)))
 
 
 def _clean_cell(cell: str, role: str, origin: str) -> str:

@@ -159,3 +159,57 @@ def test_ocr_diacritics_of_known_names_are_put_right_and_nothing_else():
     assert fixed.startswith("SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG chủ trì; Sở Nội vụ phối hợp; Quản trị môi trường")
     assert fixed.endswith("bảo vệ môi truòng")  # not a known name: left as read
     assert len(fixed) == len(read)
+
+
+PAR_HEAD = [
+    "Số: 336/KH-UBND",
+    "Đồng Nai, ngày 15 tháng 10 năm 2024",
+    "KẾ HOẠCH",
+    "Nâng cao các chỉ số PAPI, SIPAS, PAR INDEX của tỉnh",
+    "4. Đối với Chỉ số cải cách hành chính (PAR INDEX)",
+]
+PAR_COLUMNS = [
+    "STT",
+    "Lĩnh vực",
+    "Năm 2023 Điểm số",
+    "Năm 2023 Tỷ lệ (%)",
+    "Chỉ tiêu đến năm 2025 Điểm số",
+    "Vị trí xếp hạng",
+]
+PAR_ROWS = [  # cut from the Đồng Nai plan's PAR INDEX table
+    ["1", "Công tác chỉ đạo điều hành cải cách hành chính", "9.07/9.5", "95.47", "9.30/9.5", "15"],
+    ["2", "Cải cách thể chế", "9.513/10", "95.13", "9.70/10", "10"],
+    ["3", "Cải cách thủ tục hành chính", "10.81/13", "83.15", "11.50/13", "20"],
+    ["4", "Cải cách tổ chức bộ máy hành chính", "9.74/10.5", "92.74", "9.80/10.5", "10"],
+    ["5", "Cải cách chế độ công vụ", "12.82/15", "85.47", "13.50/15", "12"],
+    ["6", "Cải cách tài chính công", "11.04/12", "92", "11.60/12", "8"],
+    ["7", "Xây dựng và phát triển chính quyền điện tử, chính quyền số", "10.59/13.5", "78.44", "12.50/13.5", "20"],
+]
+
+
+@needs_ocr
+def test_figures_of_a_scanned_score_table_are_right_or_their_row_is_flagged(tmp_path):
+    fpdf = pytest.importorskip("fpdf")
+    pdf = fpdf.FPDF(orientation="L")
+    pdf.add_font("DejaVu", fname="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.add_font("DejaVu", style="B", fname="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf.set_font("DejaVu", size=9)
+    pdf.add_page()
+    for line in PAR_HEAD:
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(10, 90, 30, 30, 40, 30), first_row_as_headings=True) as table:
+        for row in [PAR_COLUMNS, *PAR_ROWS]:
+            table.row(row)
+    typeset = tmp_path / "typeset.pdf"
+    pdf.output(str(typeset))
+
+    def scores(parsed):
+        return {s.component: dict(s.values) for s in parsed.scores}
+
+    text = parse_file(typeset)
+    scanned = parse_file(_scan(_images(typeset), tmp_path / "scan.pdf"))
+    want, got = scores(text), scores(scanned)
+    assert len(want) == len(PAR_ROWS) and set(got) == set(want)  # every component name right
+    flagged = " ".join(scanned.document.warnings)
+    for n, (component, values) in enumerate(want.items(), start=1):
+        assert got[component] == values or f"table row {n + 1}" in flagged, (component, got[component], values)

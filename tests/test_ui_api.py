@@ -149,7 +149,7 @@ def test_uploading_a_docx_plan_over_http_makes_it_answerable(writable: Running, 
     plan = plan_docx(PLANS / HELD_BACK, tmp_path / "ke-hoach-sgtvt.docx")
     results, summary, _ = writable.client.predict([gradio_client.handle_file(str(plan))], api_name="/upload")
     assert results["data"][0][:4] == ["ke-hoach-sgtvt.docx", "Đã thêm", "/KH-SGTVT", "Lạng Sơn"]
-    assert summary == "Đã thêm 1."
+    assert summary.startswith("Đã thêm 1\n\n#### Đã đọc được") and "Tỉnh: Lạng Sơn" in summary
     answer = writable.ask(question)
     assert answer["citations"][0]["source"] == "ke-hoach-sgtvt.docx" and "Tiếp cận dịch vụ" in answer["answer"]
 

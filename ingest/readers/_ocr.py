@@ -149,12 +149,13 @@ def _merges(ink: np.ndarray, ys: list[int], xs: list[int]) -> dict[tuple[int, in
     return owner
 
 
-def _words(image: Any, psm: int, timeout: float) -> list[dict[str, Any]]:
+def _words(image: Any, psm: int, timeout: float, extra: str = "") -> list[dict[str, Any]]:
     import pytesseract
 
     data = pytesseract.image_to_data(
-        image, lang=LANGUAGE, config=f"--psm {psm}", output_type=pytesseract.Output.DICT, timeout=timeout
-    )
+        image, lang=LANGUAGE, config=f"--psm {psm} {extra}".strip(), output_type=pytesseract.Output.DICT,
+        timeout=timeout,
+    )  # fmt: skip
     words = []
     for i, text in enumerate(data["text"]):
         if text and text.strip():
@@ -179,46 +180,75 @@ def _lines(words: list[dict[str, Any]]) -> list[tuple[int, str, list[float]]]:
     return out
 
 
-def _cells(gray: Any, ink: np.ndarray, grid: _Grid, timeout: float) -> tuple[list[list[str]], list[int], list[float]]:
-    """The table's cell texts (merges as ``""``), the rows whose figures were read with low confidence,
-    and the confidence of every word read."""
+Cell = tuple[int, int]
+# a cell that holds figures ("9.07/9.5", "95.47", "15", "30/11/2024") is read a second time with only these
+_FIGURE_CHARS = "0123456789.,/%-"
+_FIGURE_RE = re.compile(r"^[\d\s.,/%:;-]+$")
+
+
+def _read_stack(
+    gray: Any, crops: dict[Cell, tuple[int, int, int, int]], timeout: float, extra: str = ""
+) -> dict[Cell, tuple[str, list[float]]]:
+    """Read cells cut out of the page and stacked one under another, in one Tesseract call.
+
+    Returns:
+        Per cell, its text (lines joined by "\n") and the confidence of each word.
+    """
     from PIL import Image
 
-    groups: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    spans: list[tuple[Cell, int, int]] = []
+    y = _GAP
+    for cell, box in crops.items():
+        spans.append((cell, y, y + box[3] - box[1]))
+        y += box[3] - box[1] + _GAP
+    if not spans:
+        return {}
+    stack = Image.new("L", (max(b[2] - b[0] for b in crops.values()) + 2 * _GAP, y), 255)
+    for (_cell, top, _), box in zip(spans, crops.values(), strict=True):
+        stack.paste(gray.crop(box), (_GAP, top))
+    out: dict[Cell, tuple[list[str], list[float]]] = {}
+    for top, text, confs in _lines(_words(stack, 6, timeout, extra)):
+        held = next((c for c, a, b in spans if a - _GAP // 2 <= top < b), None)
+        if held is not None:
+            lines, seen = out.setdefault(held, ([], []))
+            lines.append(text)
+            seen.extend(c for c in confs if c >= 0)
+    return {cell: ("\n".join(lines), confs) for cell, (lines, confs) in out.items()}
+
+
+def _cells(gray: Any, ink: np.ndarray, grid: _Grid, timeout: float) -> tuple[list[list[str]], list[int], list[float]]:
+    """The table's cell texts (merges as ``""``), the rows whose figures are uncertain, and every word's confidence.
+
+    Every cell is read once; a cell that reads as figures is read again with only digits and their
+    punctuation allowed. The second reading is kept; a row where the two disagree, or where a figure was
+    read with low confidence, is uncertain.
+    """
+    groups: dict[Cell, list[Cell]] = {}
     for cell, owner in grid.owner.items():
         groups.setdefault(owner, []).append(cell)
-    crops, spans = [], []  # spans: (owner, first y, last y) of each crop in the stack
-    y = _GAP
+    crops: dict[Cell, tuple[int, int, int, int]] = {}
     for owner, cells in sorted(groups.items()):
         r0, r1 = min(r for r, _ in cells), max(r for r, _ in cells) + 1
         c0, c1 = min(c for _, c in cells), max(c for _, c in cells) + 1
         box = (grid.xs[c0] + 4, grid.ys[r0] + 4, grid.xs[c1] - 3, grid.ys[r1] - 3)
-        if box[2] <= box[0] or box[3] <= box[1] or ink[box[1] : box[3], box[0] : box[2]].sum() < 12:
-            continue
-        crop = gray.crop(box)
-        crops.append((crop, y))
-        spans.append((owner, y, y + crop.height))
-        y += crop.height + _GAP
+        if box[2] > box[0] and box[3] > box[1] and ink[box[1] : box[3], box[0] : box[2]].sum() >= 12:
+            crops[owner] = box
+    read = _read_stack(gray, crops, timeout)
+    figures = {cell: crops[cell] for cell, (text, _) in read.items() if _FIGURE_RE.match(text) and cell[1] > 0}
+    again = _read_stack(gray, figures, timeout, f"-c tessedit_char_whitelist={_FIGURE_CHARS}") if figures else {}
     rows = [[""] * (len(grid.xs) - 1) for _ in range(len(grid.ys) - 1)]
-    if not crops:
-        return rows, [], []
-    stack = Image.new("L", (max(c.width for c, _ in crops) + 2 * _GAP, y), 255)
-    for crop, top in crops:
-        stack.paste(crop, (_GAP, top))
-    texts: dict[tuple[int, int], list[str]] = {}
     unsure: set[int] = set()
     confidences: list[float] = []
-    for top, text, confs in _lines(_words(stack, 6, timeout)):
-        confidences.extend(c for c in confs if c >= 0)
-        held = next((o for o, a, b in spans if a - _GAP // 2 <= top < b), None)
-        if held is None:
-            continue
-        texts.setdefault(held, []).append(text)
-        digits = [c for c, w in zip(confs, text.split(), strict=False) if any(ch.isdigit() for ch in w)]
-        if any(c < _LOW_FIGURE for c in digits):
-            unsure.add(held[0])
-    for (r, c), lines in texts.items():
-        rows[r][c] = _numbering(clean_cell("\n".join(lines)))
+    for (r, c), (text, confs) in read.items():
+        confidences.extend(confs)
+        if (r, c) in figures:
+            second, second_confs = again.get((r, c), ("", []))
+            if " ".join(second.split()) != " ".join(text.split()) or any(x < _LOW_FIGURE for x in second_confs):
+                unsure.add(r)
+            text = second or text
+        elif any(x < _LOW_FIGURE for x, w in zip(confs, text.split(), strict=False) if any(ch.isdigit() for ch in w)):
+            unsure.add(r)
+        rows[r][c] = _numbering(clean_cell(text))
     return rows, sorted(unsure), confidences
 
 

@@ -210,6 +210,7 @@ def read_html(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
     got = run_limited(
         __name__, "read_html_json", data, {"name": name, "limits": dataclasses.asdict(limits)},
         name=name, what="the web page", timeout_s=limits.pdf_timeout_s, memory_mb=limits.pdf_memory_mb,
+        resave="save the plan's own page again (or its attached file)",
     )  # fmt: skip
     return got["text"], blocks_from_json(got["blocks"]), tuple(got["warnings"])
 

@@ -220,6 +220,7 @@ def _ocr_pages(
             _ocr.__name__, "ocr_page_json", data,
             {"name": name, "page": number, "dpi": limits.ocr_dpi, "timeout": limits.ocr_page_timeout_s},
             name=name, what=f"page {number} by OCR", timeout_s=limits.ocr_page_timeout_s,
+            resave="rescan the page at 300 dpi", time_limit="Limits.ocr_page_timeout_s",
             memory_mb=limits.pdf_memory_mb,
         )  # fmt: skip
         pages[number - 1]["items"] = got["items"]

@@ -89,7 +89,8 @@ def serve(header: dict[str, Any]) -> None:
 
 def run_limited(
     module: str, function: str, data: bytes, kwargs: dict[str, Any], *,
-    name: str, what: str, timeout_s: float, memory_mb: int,
+    name: str, what: str, timeout_s: float, memory_mb: int, resave: str = "re-export it (print to PDF)",
+    time_limit: str = "Limits.pdf_timeout_s",
 ) -> Any:  # fmt: skip
     """``module.function(data, **kwargs)`` in a child process, within ``timeout_s`` s and ``memory_mb`` MB.
 
@@ -103,6 +104,8 @@ def run_limited(
         what: what the child reads, for messages ("the PDF").
         timeout_s: wall-clock seconds before the child is killed (its start-up included).
         memory_mb: address space the child may add to what it holds once the reader is imported.
+        resave: what a person can do to get a clean copy ("re-save it from Excel as .xlsx").
+        time_limit: the name of the limit that set ``timeout_s``, for messages.
 
     Returns:
         What the function returned, decoded from JSON.
@@ -122,7 +125,7 @@ def run_limited(
             [sys.executable, "-c", _CHILD], input=stdin, capture_output=True, timeout=timeout_s, check=False
         )
     except subprocess.TimeoutExpired:  # run() has killed the child
-        raise _over_time(name, what, timeout_s) from None
+        raise _over_time(name, what, timeout_s, resave, time_limit) from None
     try:
         reply = json.loads(done.stdout) if done.stdout else {}
     except ValueError:
@@ -136,22 +139,22 @@ def run_limited(
     if reply.get("memory"):
         raise errors.TooLarge(
             f"{name}: reading {what} needed more than {memory_mb:,} MB of memory, the limit "
-            "(Limits.pdf_memory_mb); it may be a compression bomb: re-export it (print to PDF) or raise the limit"
+            f"(Limits.pdf_memory_mb); it may be a compression bomb: {resave} or raise the limit"
         )
     code = done.returncode
     if code < 0 and -code == getattr(signal, "SIGXCPU", None):
-        raise _over_time(name, what, timeout_s)
+        raise _over_time(name, what, timeout_s, resave, time_limit)
     why = signal.Signals(-code).name if code < 0 and -code in signal.valid_signals() else f"exit status {code}"
     last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     raise errors.CorruptDocument(
         f"{name}: the reader of {what} crashed on this file ({why}{': ' + last[0][:200] if last[0] else ''}); "
         f"it is damaged or over the memory limit ({memory_mb:,} MB, Limits.pdf_memory_mb): "
-        "re-export it as PDF and ingest it again"
+        f"{resave} and ingest it again"
     )
 
 
-def _over_time(name: str, what: str, timeout_s: float) -> errors.TooLarge:
+def _over_time(name: str, what: str, timeout_s: float, resave: str, time_limit: str) -> errors.TooLarge:
     return errors.TooLarge(
-        f"{name}: reading {what} took longer than {timeout_s:g} s, the limit (Limits.pdf_timeout_s); "
-        "the file may be damaged or built to stall readers: re-export it (print to PDF) or raise the limit"
+        f"{name}: reading {what} took longer than {timeout_s:g} s, the limit ({time_limit}); "
+        f"the file may be damaged or built to stall readers: {resave} or raise the limit"
     )

@@ -181,6 +181,7 @@ def read_xlsx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
     got = run_limited(
         __name__, "read_xlsx_json", data, {"name": name, "limits": dataclasses.asdict(limits)},
         name=name, what="the workbook", timeout_s=limits.pdf_timeout_s, memory_mb=limits.pdf_memory_mb,
+        resave="re-save it from Excel as .xlsx (or split its sheets)",
     )  # fmt: skip
     return got["text"], blocks_from_json(got["blocks"]), tuple(got["warnings"])
 

@@ -160,7 +160,7 @@ def test_a_corrupt_upload_over_http_is_reported_and_changes_nothing(writable: Ru
     broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
     results, summary, _ = writable.client.predict([gradio_client.handle_file(str(broken))], api_name="/upload")
     row = results["data"][0]
-    assert row[:2] == ["ke-hoach.docx", "Lỗi"] and "not a valid .docx" in row[5]
+    assert row[:2] == ["ke-hoach.docx", "Lỗi"] and "tệp bị hỏng hoặc không đúng định dạng .docx" in row[5]
     assert "không làm thay đổi kho" in summary
     assert writable.service.catalog().documents == documents
     assert _without_timing(writable.ask(FLAGSHIP)) == before

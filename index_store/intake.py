@@ -53,7 +53,8 @@ def _named(path: Path, message: str) -> str:
 
 
 def ingest_file(
-    store: Store, path: Path, vocab: Callable[[], Any], *, stored_path: Path | None = None,
+    store: Store, path: Path, vocab: Callable[[], Any], *,
+    stored_path: Path | Callable[[ParsedDocument], Path] | None = None,
     limits: Limits | None = None, on_stored: Callable[[ParsedDocument], Any] | None = None,
     progress: Callable[[str, int, int], None] | None = None, force: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
@@ -66,8 +67,11 @@ def ingest_file(
         store: an open, writable store (the caller holds the knowledge-base lock).
         path: the file to read, e.g. ``data/plans/ke-hoach-336.docx``.
         vocab: returns the vocabulary (called only when the file has to be parsed).
-        stored_path: the path recorded as the document's identity when it differs from ``path``
-            (an upload is read from a staging folder, then kept under its final name).
+        stored_path: the path recorded as the document's identity when it differs from ``path``; or a
+            function that chooses it once the file is parsed (an upload is read from a staging folder and
+            kept under a name chosen for the plan it turned out to be). A function also makes the file's
+            identity its content: the same bytes under any name are "unchanged", and a plan without a
+            number is told apart by its content, never by its file name.
         limits: reading limits (file size, zip-bomb guard, PDF pages); the ingestion defaults when ``None``.
         on_stored: called with the parsed document once it is stored (added or replaced).
         progress: told about long steps inside the file (``("OCR", page, pages)``).
@@ -83,11 +87,12 @@ def ingest_file(
     """
     from ingest import pipeline  # heavy (docx, pdf readers): imported only when there is work to do
 
-    identity = stored_path or path
+    by_content = callable(stored_path)
     res = _result(path)
     try:
         digest = pipeline.file_hash(path)
-        doc_id = None if force else store.find_unchanged(str(identity), digest)
+        known = None if by_content else str(stored_path or path)
+        doc_id = None if force else store.find_unchanged(known, digest)
         if doc_id:
             row = store.document_rows(doc_id)[0]
             res.update({k: row[k] for k in ("doc_id", "doc_number", "province", "warnings")}, **row["counts"])
@@ -95,13 +100,16 @@ def ingest_file(
             return res
         options = {} if limits is None else {"limits": limits}  # None: the pipeline's own defaults
         parsed = pipeline.parse_file(
-            path, vocab=vocab(), progress=progress, corrections=store.corrections(digest), **options
-        )
+            path, vocab=vocab(), progress=progress, corrections=store.corrections(digest),
+            identity=digest if by_content else None, **options,
+        )  # fmt: skip
+        identity = stored_path(parsed) if callable(stored_path) else stored_path or path
         if parsed.document.path != str(identity):
             parsed = dataclasses.replace(parsed, document=dataclasses.replace(parsed.document, path=str(identity)))
         res["status"] = store.upsert(parsed, force=force)
         doc = parsed.document
         res.update(doc_id=doc.doc_id, doc_number=doc.doc_number, province=doc.province, warnings=list(doc.warnings))
+        res["stored_as"] = str(identity)
         res.update(assignments=len(parsed.assignments), scores=len(parsed.scores), passages=len(parsed.passages))
         res["read"] = what_was_read(parsed)
     except IngestError as err:

@@ -232,12 +232,19 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------------------
 
-    def find_unchanged(self, path: str, content_hash: str) -> str | None:
-        """The doc_id stored for this path with this content hash, so the caller can skip parsing."""
-        row = self._db.execute(
-            "SELECT doc_id FROM documents WHERE path = ? AND content_hash = ? AND parser = ?",
-            (path, content_hash, PARSER_VERSION),
-        ).fetchone()
+    def find_unchanged(self, path: str | None, content_hash: str) -> str | None:
+        """The doc_id stored for this path (any path when ``None``) with this content hash, so the caller can
+        skip parsing."""
+        if path is None:
+            row = self._db.execute(
+                "SELECT doc_id FROM documents WHERE content_hash = ? AND parser = ? ORDER BY doc_id",
+                (content_hash, PARSER_VERSION),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT doc_id FROM documents WHERE path = ? AND content_hash = ? AND parser = ?",
+                (path, content_hash, PARSER_VERSION),
+            ).fetchone()
         return row[0] if row else None
 
     def outdated(self) -> list[str]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ingest.errors import UnsupportedFormat
 from ingest.limits import Limits
 from ingest.metadata import extract_metadata
-from ingest.model import CORRECTABLE, ParsedDocument, RawDocument, Table
+from ingest.model import CORRECTABLE, ParsedDocument, RawDocument, Table, stable_id
 from ingest.readers import SUPPORTED_EXTENSIONS, Progress, read_document
 from ingest.structure import structure
 from ingest.vocab import load_vocabulary
@@ -29,7 +29,7 @@ _DEFAULT_LIMITS = Limits()
 
 def parse_file(
     path: Path | str, *, vocab: Vocabulary | None = None, limits: Limits = _DEFAULT_LIMITS,
-    progress: Progress | None = None, corrections: Mapping[str, str] | None = None,
+    progress: Progress | None = None, corrections: Mapping[str, str] | None = None, identity: str | None = None,
 ) -> ParsedDocument:  # fmt: skip
     """Read one plan and extract its metadata, assignment and score records and passages.
 
@@ -41,6 +41,8 @@ def parse_file(
         progress: told about long steps inside the file (OCR of scanned pages, page by page).
         corrections: a person's corrections of the metadata (``{"province": "Đồng Nai"}``), applied
             before the records and passages are built, so they carry the corrected province.
+        identity: what tells this document apart when its text gives no number (an upload: its content
+            hash); by default its file name.
 
     Returns:
         The parsed document, ready for ``Store.upsert``.
@@ -56,6 +58,8 @@ def parse_file(
     if raw.ocr_pages:
         raw = _repaired(raw, vocab)
     doc = extract_metadata(raw, vocab)
+    if identity and not any(ch.isdigit() for ch in doc.doc_number):
+        doc = dataclasses.replace(doc, doc_id=stable_id("src", identity))
     fixes: dict[str, Any] = {k: v for k, v in (corrections or {}).items() if k in CORRECTABLE and v}
     if fixes:
         doc = dataclasses.replace(doc, **fixes, corrected=tuple(sorted(fixes)))

@@ -11,6 +11,7 @@ it for as long as the embedding takes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import sys
@@ -22,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from index_store import KbLock
+from index_store import KbLock, KbLocked
 from index_store.protocols import Filters
 from ingest.limits import Limits
 from ingest.readers import SUPPORTED_EXTENSIONS
-from ingest.textnorm import fold
 from ui import compare as _compare
 from ui.catalog import Catalog, build_catalog
 
@@ -73,6 +73,26 @@ def _name_problem(name: str) -> str | None:
     if (size := len(name.encode("utf-8"))) > MAX_NAME_BYTES:
         return f"{shown}: tên tệp dài {size} byte, quá {MAX_NAME_BYTES} byte; hãy đặt tên ngắn hơn rồi tải lên lại"
     return None
+
+
+def _free_name(folder: Path, name: str, taken: set[str]) -> Path:
+    """``folder/name``, or ``folder/"stem (2).ext"``, … : the first that no file and no stored document holds."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    n = 1
+    while True:
+        candidate = folder / (name if n == 1 else f"{stem} ({n}){suffix}")
+        if not candidate.exists() and str(candidate) not in taken:
+            return candidate
+        n += 1
+
+
+def _disk_problem(name: str, err: OSError) -> str:
+    """A file system error as a Vietnamese sentence that names the file, never the server's paths."""
+    if err.errno == errno.ENOSPC:
+        return f"{name}: máy chủ đã hết dung lượng đĩa, tệp chưa được nạp; hãy báo quản trị viên giải phóng dung lượng rồi nạp lại"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{name}: kho tài liệu chỉ cho đọc (không ghi được), tệp chưa được nạp; hãy báo quản trị viên"
+    return f"{name}: không lưu được tệp ({err.strerror or type(err).__name__}); tệp chưa được nạp, hãy thử lại"
 
 
 @dataclass(frozen=True)
@@ -150,9 +170,28 @@ class PlanqaService:
             log=self.log,
         )  # fmt: skip
         self._kb.sync()
+        self._sweep_incoming()
         self._assistant = Assistant(self._kb.store, self.vocab, self._kb.search)
         # load the word segmenter, the query embedder and the assistant's view before the first user asks
         self._assistant.warm()
+
+    def _sweep_incoming(self) -> None:
+        """Remove staging folders left by uploads killed mid-way (``kill -9``): an upload holds the knowledge
+        base's lock while it is staged, so with the lock taken here none is in progress anywhere."""
+        incoming = self.kb_dir / UPLOADS / ".incoming"
+        if not incoming.is_dir():
+            return
+        try:
+            with KbLock(self.kb_dir):
+                stale = [p for p in incoming.iterdir() if p.is_dir() and not p.is_symlink()]
+                for folder in stale:
+                    shutil.rmtree(folder, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    incoming.rmdir()
+        except (KbLocked, OSError):  # another process is writing, or the folder is read-only: leave it
+            return
+        if stale:
+            self.log(f"removed {len(stale)} upload(s) left half-way in {incoming} by an earlier run")
 
     # -- questions -----------------------------------------------------------------------------------
     def ask(self, question: str, turns: Sequence[str] = (), filters: Filters | None = None) -> Reply:
@@ -271,24 +310,41 @@ class PlanqaService:
     def _ingest_upload(
         self, src: Path, ingest_file: Callable[..., dict[str, Any]], pages: Callable[[str, int, int], None]
     ) -> dict[str, Any]:
+        """One upload. Its identity is its content and the plan it is, never its bare name: the same bytes
+        are "unchanged" whatever they are called; the same plan (number and issuer) replaces the stored one,
+        whose old copy is removed; another plan that happens to have the same file name is kept beside it
+        under a name of its own ("ke-hoach (2).txt")."""
         name = unicodedata.normalize("NFC", src.name)
         refused = self._refuse(src, name)
         if refused:
             shown = name if _name_problem(name) is None else _shown(name) or "(không tên)"
             return {"file": shown, "source": shown, "status": "failed", "error": refused}
-        staging = self.kb_dir / UPLOADS / ".incoming" / uuid.uuid4().hex
-        final = self.kb_dir / UPLOADS / name
+        uploads = self.kb_dir / UPLOADS
+        staging = uploads / ".incoming" / uuid.uuid4().hex
+        store = self._kb.store
+        before: list[Path] = []  # the uploaded copy of the plan this one replaces, if any
+
+        def place(parsed: Any) -> Path:
+            old = store.get_document(parsed.document.doc_id)
+            if old is not None and Path(old.path).parent == uploads:
+                before.append(Path(old.path))
+                if Path(old.path).name == name:
+                    return Path(old.path)  # the same plan under the same name: replaced in place
+            return _free_name(uploads, name, {d.path for d in store.documents()})
+
         try:
             staging.mkdir(parents=True)
             staged = staging / name
             shutil.copyfile(src, staged)
-            res = ingest_file(
-                self._kb.store, staged, lambda: self.vocab, stored_path=final, limits=self.limits, progress=pages
-            )
-            if res["status"] != "failed":
+            res = ingest_file(store, staged, lambda: self.vocab, stored_path=place, limits=self.limits, progress=pages)
+            if res["status"] in ("added", "replaced"):
+                final = Path(res["stored_as"])
                 os.replace(staged, final)
+                for old in before:
+                    if old != final:
+                        old.unlink(missing_ok=True)
         except OSError as err:  # the staging copy: a full disk, a permission problem
-            return {"file": name, "source": name, "status": "failed", "error": f"{name}: không lưu được tệp ({err})"}
+            return {"file": name, "source": name, "status": "failed", "error": _disk_problem(name, err)}
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             with contextlib.suppress(OSError):
@@ -370,7 +426,7 @@ class PlanqaService:
             self._kb.sync()
         uploads = (self.kb_dir / UPLOADS).resolve()
         copy = Path(doc.path).resolve()
-        if copy.parent == uploads and fold(copy.name) == fold(doc.source):
+        if copy.parent == uploads:  # an uploaded copy (under its own name or a "(2)" one) goes with it
             copy.unlink(missing_ok=True)
         return removed
 

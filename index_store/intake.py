@@ -8,6 +8,7 @@ stored (``Store.upsert`` writes one document in one transaction).
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,14 @@ STATUSES = ("added", "replaced", "unchanged", "failed")
 
 def _result(path: Path) -> dict[str, Any]:
     return {
-        "file": str(path), "source": path.name, "status": "failed", "doc_id": None, "doc_number": None,
+        "file": str(path), "source": unicodedata.normalize("NFC", path.name), "status": "failed", "doc_id": None, "doc_number": None,
         "province": None, "assignments": 0, "scores": 0, "passages": 0, "warnings": [], "error": None, "error_kind": None,
     }  # fmt: skip
+
+
+def refusal(path: Path, reason: str, kind: str = "UnsupportedFormat") -> dict[str, Any]:
+    """The result of a file refused before it was opened (a link out of its folder)."""
+    return {**_result(path), "error": reason, "error_kind": kind}
 
 
 def what_was_read(parsed: ParsedDocument, rows: int = 3) -> dict[str, Any]:
@@ -49,7 +55,8 @@ def what_was_read(parsed: ParsedDocument, rows: int = 3) -> dict[str, Any]:
 
 
 def _named(path: Path, message: str) -> str:
-    return message if path.name in message else f"{path.name}: {message}"
+    name = unicodedata.normalize("NFC", path.name)
+    return message if name in message else f"{name}: {message}"
 
 
 def ingest_file(
@@ -90,6 +97,7 @@ def ingest_file(
     by_content = callable(stored_path)
     res = _result(path)
     try:
+        pipeline.check_regular(path)  # before anything opens it: a FIFO would block for ever
         digest = pipeline.file_hash(path)
         known = None if by_content else str(stored_path or path)
         doc_id = None if force else store.find_unchanged(known, digest)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -217,9 +218,10 @@ class Store:
             The removed doc ids; empty when nothing matched.
         """
         resolved = str(Path(ref).expanduser().resolve())
-        sql = "SELECT doc_id FROM documents WHERE doc_id = ? OR source = ? OR path IN (?, ?) ORDER BY doc_id"
+        name = unicodedata.normalize("NFC", ref)  # file names are stored NFC; a decomposed one typed still matches
+        sql = "SELECT doc_id FROM documents WHERE doc_id = ? OR source IN (?, ?) OR path IN (?, ?) ORDER BY doc_id"
         with self._tx() as db:
-            ids = [r[0] for r in db.execute(sql, (ref, ref, ref, resolved))]
+            ids = [r[0] for r in db.execute(sql, (ref, ref, name, ref, resolved))]
             db.executemany("DELETE FROM documents WHERE doc_id = ?", [(i,) for i in ids])
         return ids
 

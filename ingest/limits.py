@@ -11,8 +11,11 @@ class Limits:
 
     Args:
         max_file_bytes: size of the file on disk.
-        max_unpacked_bytes: total uncompressed size of a .docx's zip members (zip-bomb guard).
-        max_compression_ratio: uncompressed/compressed ratio above which a .docx member is refused.
+        max_unpacked_bytes: total uncompressed size of a .docx/.xlsx's zip members (zip-bomb guard).
+        max_part_bytes: uncompressed size of any one zip member (a document.xml of a long plan is a few MB).
+        max_zip_members: members in one .docx/.xlsx (Word writes a few dozen).
+        max_compression_ratio: uncompressed/compressed ratio above which the archive, or a member over
+            1 MB, is refused.
         max_pdf_pages: pages read from a PDF.
         max_text_chars: characters of decoded text kept from one file.
         pdf_timeout_s: wall-clock seconds a PDF may take to read (it is read in a child process,
@@ -27,6 +30,8 @@ class Limits:
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_part_bytes: int = 64 * 1024 * 1024
+    max_zip_members: int = 2000
     max_compression_ratio: float = 200.0
     max_pdf_pages: int = 500
     max_text_chars: int = 5_000_000
@@ -38,7 +43,8 @@ class Limits:
 
     def __post_init__(self) -> None:
         for name in (
-            "max_file_bytes", "max_unpacked_bytes", "max_pdf_pages", "max_text_chars", "pdf_timeout_s",
+            "max_file_bytes", "max_unpacked_bytes", "max_part_bytes", "max_zip_members", "max_pdf_pages",
+            "max_text_chars", "pdf_timeout_s",
             "max_ocr_pages", "ocr_page_timeout_s", "ocr_dpi",
         ):  # fmt: skip
             if getattr(self, name) <= 0:

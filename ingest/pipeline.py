@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -106,17 +107,20 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "~$"))
 
 
-def iter_plan_files(paths: Iterable[Path | str]) -> list[Path]:
+def iter_plan_files(paths: Iterable[Path | str], refused: list[tuple[Path, str]] | None = None) -> list[Path]:
     """Expand files and folders into the files to ingest, as absolute paths.
 
-    Folders are walked recursively in sorted order, keeping only supported extensions and skipping
-    hidden files and folders (and Word's ``~$`` lock files). A file named explicitly is always kept,
-    whatever its extension, so the caller reports it (``parse_file`` raises :class:`UnsupportedFormat`)
-    instead of silently ignoring it; a path that does not exist is kept for the same reason.
-    Duplicates are dropped, first occurrence wins.
+    Folders are walked recursively in sorted order, keeping only regular files with supported extensions
+    and skipping hidden files and folders (and Word's ``~$`` lock files). A symbolic link inside a folder
+    that leads out of it (to ``/etc/passwd``, another user's files) is not followed: it goes to ``refused``
+    with the reason. A file named explicitly is always kept, whatever its extension or kind, so the caller
+    reports it (``parse_file`` raises :class:`UnsupportedFormat` for a FIFO or a device too) instead of
+    silently ignoring it; a path that does not exist is kept for the same reason. Duplicates are dropped,
+    first occurrence wins.
 
     Args:
         paths: files and folders, e.g. ``[Path("data/plans")]``.
+        refused: given, collects ``(path, reason)`` for each file found in a folder and not taken.
 
     Returns:
         The files, in argument order, each folder's files sorted.
@@ -127,10 +131,32 @@ def iter_plan_files(paths: Iterable[Path | str]) -> list[Path]:
         if not path.is_dir():
             out.setdefault(path.resolve() if path.exists() else path, None)
             continue
+        root = path.resolve()
         for found in sorted(path.rglob("*")):
             rel = found.relative_to(path)
-            if any(_hidden(part) for part in rel.parts) or not found.is_file():
+            if any(_hidden(part) for part in rel.parts) or found.suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
-            if found.suffix.lower() in SUPPORTED_SUFFIXES:
-                out.setdefault(found.resolve(), None)
+            target = found.resolve()
+            if not target.is_relative_to(root):
+                if refused is not None:
+                    refused.append((found, f"{found.name}: a link that leads out of {path} (to {target}); "
+                                           "copy the file into the folder to ingest it"))  # fmt: skip
+                continue
+            if found.is_file():  # FIFOs, devices and sockets are not plans
+                out.setdefault(target, None)
     return list(out)
+
+
+def check_regular(path: Path) -> None:
+    """Refuse anything but a regular file before it is opened: a FIFO would block the reader for ever,
+    ``/dev/zero`` never ends.
+
+    Raises:
+        UnsupportedFormat: a FIFO, device, socket or folder.
+        OSError: the path cannot be examined (missing, no permission).
+    """
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+            else "a folder" if stat.S_ISDIR(mode) else "not a regular file"  # fmt: skip
+        raise UnsupportedFormat(f"{path.name}: {kind}, not a plan file; name a .docx, .pdf, .txt … file instead")

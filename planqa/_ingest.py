@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from index_store import Store
-from index_store.intake import STATUSES, ingest_file
+from index_store.intake import STATUSES, ingest_file, refusal
 from planqa import _render
 
 if TYPE_CHECKING:  # the embedding stack is imported only when an ingest embeds
@@ -43,7 +43,8 @@ def run_ingest(
     """
     from ingest import pipeline  # heavy (docx, pdf readers): imported only when there is work to do
 
-    files = pipeline.iter_plan_files(paths)
+    refused: list[tuple[Any, str]] = []
+    files = pipeline.iter_plan_files(paths, refused)
     cache: list[Any] = []
 
     def vocab() -> Any:
@@ -51,7 +52,10 @@ def run_ingest(
             cache.append(pipeline.load_vocabulary())
         return cache[0]
 
-    results = []
+    results = [refusal(path, reason) for path, reason in refused]
+    for res in results:
+        if as_json:
+            print(json.dumps(res, ensure_ascii=False), flush=True)
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         console=Console(stderr=True), transient=True, disable=as_json or not sys.stderr.isatty(),

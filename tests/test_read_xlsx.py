@@ -318,7 +318,7 @@ def test_xlsx_bomb_is_refused_from_the_zip_directory(tmp_path, bomb, monkeypatch
 def test_xlsx_bomb_past_the_zip_guard_is_stopped_by_the_memory_limit(tmp_path, bomb):
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(bomb)
-    lax = Limits(max_compression_ratio=1e9, max_unpacked_bytes=10**9, pdf_memory_mb=64)
+    lax = Limits(max_compression_ratio=1e9, max_unpacked_bytes=10**9, max_part_bytes=10**9, pdf_memory_mb=64)
     with pytest.raises(TooLarge, match=r"bomb\.xlsx: reading the workbook needed more than 64 MB"):
         read_document(path, lax)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import stat
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,14 +67,17 @@ def read_document(
         ['KẾ HOẠCH Thực hiện Chỉ thị số 36-CT/TU']
     """
     file = Path(path)
-    name = file.name
+    name = unicodedata.normalize("NFC", file.name)  # a macOS or zip "decomposed" name is stored as typed
     suffix = file.suffix.lower()
     if suffix not in SUPPORTED_EXTENSIONS:
         raise UnsupportedFormat(
             f"{name}: expected one of {', '.join(SUPPORTED_EXTENSIONS)}, got {suffix or 'no extension'}; "
             "save the plan in one of these formats (.doc → .docx from Word)"
         )
-    size = file.stat().st_size
+    info = file.stat()
+    if not stat.S_ISREG(info.st_mode):  # a FIFO blocks the open for ever, /dev/zero never ends
+        raise UnsupportedFormat(f"{name}: not a regular file (a FIFO, device or folder); name a plan file instead")
+    size = info.st_size
     with file.open("rb") as handle:
         # Read at most one byte past the limit, so a file that grew after stat() cannot slip through.
         data = handle.read(limits.max_file_bytes + 1)

@@ -7,6 +7,7 @@ put the text only in the top-left slot of a merge, ``""`` in the rest. Headers a
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 import zlib
@@ -20,7 +21,8 @@ from ..errors import CorruptDocument, TooLarge
 from ..limits import Limits
 from ..model import Block
 from ..textnorm import clean_line
-from ._common import TextBuilder, check_text, clean_cell, render_row
+from ._common import TextBuilder, blocks_from_json, blocks_to_json, check_text, clean_cell, render_row
+from ._sandbox import run_limited
 
 _RATIO_MIN_SIZE = 1024 * 1024  # small members compress absurdly well legitimately (XML of spaces)
 _P, _TBL, _SDT, _TR, _TC = qn("w:p"), qn("w:tbl"), qn("w:sdt"), qn("w:tr"), qn("w:tc")
@@ -51,8 +53,10 @@ def check_zip(
 
     Raises:
         CorruptDocument: not a zip, or no ``required`` member.
-        TooLarge: members unpack past ``limits.max_unpacked_bytes`` or one member over 1 MB
-            compresses better than ``limits.max_compression_ratio``.
+        TooLarge: more members than ``limits.max_zip_members``; one member unpacking past
+            ``limits.max_part_bytes``, or all of them past ``limits.max_unpacked_bytes``; the whole archive, or
+            one member over 1 MB, compressing better than ``limits.max_compression_ratio`` (so 190 parts of
+            just under 1 MB each are caught by the archive's ratio).
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -61,6 +65,11 @@ def check_zip(
         raise _corrupt(name, f"not a zip archive: {err}", kind, app) from err
     if not any(m.filename == required for m in members):
         raise _corrupt(name, f"no {required} inside", kind, app)
+    if len(members) > limits.max_zip_members:
+        raise TooLarge(
+            f"{name}: {len(members):,} parts inside, over the limit of {limits.max_zip_members:,} (a {kind} "
+            f"holds a few dozen); re-save the document from {app} or raise Limits.max_zip_members"
+        )
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked_bytes:
         raise TooLarge(
@@ -74,6 +83,18 @@ def check_zip(
                 f"{name}: member {m.filename} compresses {ratio:,.0f}:1, over the limit of "
                 f"{limits.max_compression_ratio:,.0f}:1 (looks like a zip bomb); re-save the document from {app}"
             )
+    biggest = max(members, key=lambda m: m.file_size)
+    if biggest.file_size > limits.max_part_bytes:
+        raise TooLarge(
+            f"{name}: part {biggest.filename} unpacks to {biggest.file_size:,} bytes, over the limit of "
+            f"{limits.max_part_bytes:,}; split the document or raise Limits.max_part_bytes"
+        )
+    packed = sum(m.compress_size for m in members)
+    if total > _RATIO_MIN_SIZE and total / max(packed, 1) > limits.max_compression_ratio:
+        raise TooLarge(
+            f"{name}: unpacks {total / max(packed, 1):,.0f}:1 ({total:,} bytes from {packed:,}), over the limit of "
+            f"{limits.max_compression_ratio:,.0f}:1 (looks like a zip bomb); re-save the document from {app}"
+        )
 
 
 def _heading_level(style_name: str) -> int | None:
@@ -130,8 +151,18 @@ def _table_rows(tbl: Any) -> list[list[str]]:
     return rows
 
 
+def read_docx_json(data: bytes, name: str, limits: dict[str, Any]) -> dict[str, Any]:
+    """What the sandboxed child runs: :func:`read_docx_here` with JSON in and out."""
+    text, blocks, warnings = read_docx_here(data, name, Limits(**limits))
+    return {"text": text, "blocks": blocks_to_json(blocks), "warnings": list(warnings)}
+
+
 def read_docx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
     """Read a ``.docx`` file's bytes: heading styles, paragraphs and tables in body order.
+
+    The zip directory is checked here (no decompression); python-docx then runs in a child process within
+    ``limits.pdf_timeout_s`` and ``limits.pdf_memory_mb`` (:mod:`ingest.readers._sandbox`), so a document
+    that unpacks into gigabytes of XML costs that file, never the process that ingests.
 
     Args:
         data: the file's bytes.
@@ -147,6 +178,17 @@ def read_docx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
         EmptyDocument: the body has no text.
     """
     check_zip(data, name, limits)
+    got = run_limited(
+        __name__, "read_docx_json", data, {"name": name, "limits": dataclasses.asdict(limits)},
+        name=name, what="the Word document", timeout_s=limits.pdf_timeout_s, memory_mb=limits.pdf_memory_mb,
+        resave="re-save it from Word as .docx (or split it)",
+    )  # fmt: skip
+    return got["text"], blocks_from_json(got["blocks"]), tuple(got["warnings"])
+
+
+def read_docx_here(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block, ...], tuple[str, ...]]:
+    """:func:`read_docx` in this process, without the time and memory limits (what the child runs)."""
+    check_zip(data, name, limits)
     try:
         document = docx.Document(io.BytesIO(data))
         style_names = {s.style_id: s.name for s in document.styles}
@@ -161,6 +203,15 @@ def read_docx(data: bytes, name: str, limits: Limits) -> tuple[str, tuple[Block,
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, zlib.error) as err:
         raise _corrupt(name, f"{type(err).__name__}: {err}") from err
     except Exception as err:  # python-docx/lxml raise their own types on damaged parts
+        lxml = type(err).__module__.split(".")[0] == "lxml"
+        if lxml and ("unknown error" in str(err) or "Memory" in str(err)):
+            # libxml2 out of memory under the sandbox's cap reports itself this way, not as MemoryError
+            raise MemoryError(str(err)) from err
+        if "Text node too long" in str(err) or "huge" in str(err).lower():
+            raise TooLarge(
+                f"{name}: one paragraph holds more than 10 MB of text, over what the XML reader takes; "
+                "a plan's paragraph is a few KB: split the paragraph (or the document) and ingest it again"
+            ) from err
         if type(err).__module__.split(".")[0] in ("docx", "lxml"):
             raise _corrupt(name, f"{type(err).__name__}: {err}") from err
         raise

@@ -91,6 +91,23 @@ def test_a_full_disk_during_an_upload_says_so_in_vietnamese_without_server_paths
 
     monkeypatch.setattr(shutil, "copyfile", full)
     rows, summary = handlers.upload(service, [str(plan)])
-    assert rows[0][1] == "Lỗi" and rows[0][5].startswith("ke-hoach.txt: máy chủ đã hết dung lượng đĩa")
+    assert rows[0][1] == "Lỗi" and rows[0][5].startswith(
+        "ke-hoach.txt: máy chủ đã hết dung lượng đĩa, tệp chưa được nạp"
+    )
     assert str(service.kb_dir) not in rows[0][5] and "uploads" not in rows[0][5]
     assert not service.catalog().documents and "không làm thay đổi kho" in summary
+
+
+def test_a_full_disk_while_the_index_is_saved_reports_the_plan_as_stored(service, tmp_path, monkeypatch):
+    plan = _as(LANG_SON, tmp_path / "a", "ke-hoach.txt")
+
+    def full(*a: object, **k: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(service._kb, "sync", full)  # the plan is committed, then the index cannot be saved
+    rows, summary = handlers.upload(service, [str(plan)])
+    assert rows[0][1] == "Đã thêm"  # not a bare "Error": the plan is stored
+    assert "Kế hoạch đã được lưu, nhưng chỉ mục tìm kiếm chưa cập nhật được (máy chủ đã hết dung lượng đĩa)" in summary
+    monkeypatch.undo()
+    answer = handlers.api_ask(service, "Sở Tài nguyên và Môi trường Lạng Sơn làm gì để nâng cao chỉ số SIPAS?")
+    assert answer["citations"] and answer["citations"][0]["source"] == "ke-hoach.txt"  # the next question rebuilds

@@ -169,6 +169,12 @@ def upload(
     summary = ", ".join(f"{STATUS_VI[s].lower()} {n}" for s, n in counts.items() if n)
     if counts["failed"]:
         summary += " — tệp lỗi không làm thay đổi kho tài liệu"
+    pending = next((r["index_pending"] for r in results if r.get("index_pending")), None)
+    if pending:
+        summary += (
+            f". Kế hoạch đã được lưu, nhưng chỉ mục tìm kiếm chưa cập nhật được ({pending}); "
+            "câu hỏi tiếp theo sẽ tự dựng lại chỉ mục khi máy chủ ghi được"
+        )
     read = [messages.read_vi(r["file"], r["read"]) for r in results if r.get("read")]
     if read:
         summary += "\n\n#### Đã đọc được (hãy kiểm tra; sai tỉnh, cấp, cơ quan ban hành thì sửa ở cuối trang)\n"

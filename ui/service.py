@@ -86,13 +86,18 @@ def _free_name(folder: Path, name: str, taken: set[str]) -> Path:
         n += 1
 
 
-def _disk_problem(name: str, err: OSError) -> str:
-    """A file system error as a Vietnamese sentence that names the file, never the server's paths."""
+def disk_reason(err: OSError) -> str:
+    """What went wrong writing, in Vietnamese, without the server's paths."""
     if err.errno == errno.ENOSPC:
-        return f"{name}: máy chủ đã hết dung lượng đĩa, tệp chưa được nạp; hãy báo quản trị viên giải phóng dung lượng rồi nạp lại"
+        return "máy chủ đã hết dung lượng đĩa"
     if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{name}: kho tài liệu chỉ cho đọc (không ghi được), tệp chưa được nạp; hãy báo quản trị viên"
-    return f"{name}: không lưu được tệp ({err.strerror or type(err).__name__}); tệp chưa được nạp, hãy thử lại"
+        return "thư mục kho tài liệu chỉ cho đọc (không ghi được)"
+    return f"lỗi ghi tệp ({err.strerror or type(err).__name__})"
+
+
+def _disk_problem(name: str, err: OSError) -> str:
+    """A file system error during an upload as a Vietnamese sentence that names the file."""
+    return f"{name}: {disk_reason(err)}, tệp chưa được nạp; hãy báo quản trị viên rồi nạp lại"
 
 
 @dataclass(frozen=True)
@@ -302,9 +307,15 @@ class PlanqaService:
                 results.append(self._ingest_upload(path, ingest_file, pages))
             if any(r["status"] in ("added", "replaced") for r in results):
                 progress(len(files) / (len(files) + 1), "Đang cập nhật chỉ mục tìm kiếm")
-                self._kb.sync(progress=lambda done, total: progress(
-                    (len(files) + done / max(total, 1)) / (len(files) + 1), f"Đang lập chỉ mục {done}/{total} đoạn"
-                ))  # fmt: skip
+                try:
+                    self._kb.sync(progress=lambda done, total: progress(
+                        (len(files) + done / max(total, 1)) / (len(files) + 1), f"Đang lập chỉ mục {done}/{total} đoạn"
+                    ))  # fmt: skip
+                except OSError as err:  # the plans are committed; only the derived index could not be written
+                    self.log(f"the search index could not be saved after an upload ({err}); it is rebuilt later")
+                    for r in results:
+                        if r["status"] in ("added", "replaced"):
+                            r["index_pending"] = disk_reason(err)
         return results
 
     def _ingest_upload(

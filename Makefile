@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # Debian programs planqa drives: tesseract (Vietnamese OCR of scanned PDFs), LibreOffice (legacy .doc/.xls);
 # the tests also drive chromium. Installed when we can (root with apt); without them those formats say what
 # to install and the tests that need them are skipped with the reason.
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie libreoffice-writer-nogui libreoffice-calc-nogui fonts-dejavu-core
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie libreoffice-writer-nogui libreoffice-calc-nogui python3-uno fonts-dejavu-core
 
 system:
 	@missing=""; for p in $(SYSTEM_PACKAGES) $(EXTRA_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

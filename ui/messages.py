@@ -42,8 +42,16 @@ def _empty(name: str, detail: str) -> str:
     return f"{name}: không tìm thấy chữ nào trong tệp; hãy kiểm tra đã chọn đúng tệp"
 
 
+def _unsupported(name: str, detail: str) -> str:
+    if "LibreOffice" in detail:
+        return f"{name}: máy chủ chưa cài LibreOffice để đọc tệp Word/Excel 97–2003; hãy lưu tệp thành .docx/.xlsx rồi nạp lại"
+    if "FIFO" in detail or "device" in detail or "regular file" in detail or "link that leads out" in detail:
+        return f"{name}: không phải một tệp văn bản thông thường; hãy chọn đúng tệp kế hoạch"
+    return f"{name}: định dạng không được hỗ trợ; hãy lưu thành {_EXTS}"
+
+
 _BY_KIND: dict[str, Callable[[str, str], str]] = {
-    "UnsupportedFormat": lambda n, d: f"{n}: định dạng không được hỗ trợ; hãy lưu thành {_EXTS}",
+    "UnsupportedFormat": _unsupported,
     "EmptyDocument": _empty,
     "CorruptDocument": lambda n, d: (
         _password(n, d)

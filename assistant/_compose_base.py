@@ -1,5 +1,7 @@
 """What every composer shares: the context of one question, the draft it returns, and how evidence and
-records are written as markdown (plan text is data: markdown characters escaped, bold spans on whole words).
+records are written as markdown (plan text is data: every piece of it goes through :func:`assistant.mdtext.md`
+or :func:`assistant.mdtext.escape`, so no plan reaches the page as HTML, a link or an image; bold spans on
+whole words).
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from typing import Any
 from assistant._query_cues import load_cues
 from assistant._view import Cites, KbView, doc_label
 from assistant.evidence import ASKS, Sentence, ask_of, rank_sentences, terms
+from assistant.mdtext import escape, md
 from assistant.scope import Scope
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
 
 MAX_ROWS = 24
 MIN_CITATIONS = 5  # an answer cites at least this many passages when retrieval found them
-_MD_SPECIAL = re.compile(r"([*_`\[\]<>#|])")
 
 
 @dataclass
@@ -105,9 +107,14 @@ class Ctx:
 
 
 # -- small helpers ---------------------------------------------------------------------------------------
-def md(text: str) -> str:
-    """Plan text as markdown text (never markup): one line, markdown characters escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+def md_label(doc: Any) -> str:
+    """A document's label (:func:`assistant._view.doc_label`) as markdown text."""
+    return md(doc_label(doc))
+
+
+def md_names(agencies: Sequence[str], sep: str = "; ") -> str:
+    """Agency names as they were read, as markdown text."""
+    return sep.join(md(a) for a in agencies)
 
 
 def _flat(text: str, width: int = 1500) -> str:
@@ -146,20 +153,16 @@ def row_line(row: dict[str, Any], ctx: Ctx, with_agency: bool = False) -> str:
     t = ctx.t
     parts = [f"**{md(row['component'])}**" if (row.get("component") or "").strip() else f"*{md(row['location'])}*"]
     if with_agency and row.get("lead"):
-        parts.append(", ".join(row["lead"]))
+        parts.append(md_names(row["lead"], ", "))
     if row.get("target"):
         parts.append(t("Chỉ tiêu: ", "Target: ") + _cut(row["target"], 1500))
     if row.get("tasks"):
         parts.append(t("Nhiệm vụ: ", "Tasks: ") + _cut(row["tasks"], 1500))
     if row.get("coop"):
-        parts.append(t("Phối hợp: ", "Coordinating: ") + ", ".join(row["coop"]))
+        parts.append(t("Phối hợp: ", "Coordinating: ") + md_names(row["coop"], ", "))
     if row.get("deadline"):
         parts.append(t("Thời hạn: ", "Deadline: ") + md(row["deadline"]))
     return "- " + " — ".join(parts) + " " + ctx.cites.cite_record(row["record_id"])
-
-
-def _escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def _highlight(text: str, ask: str, agencies: Sequence[str] = ()) -> str:
@@ -189,9 +192,9 @@ def _highlight(text: str, ask: str, agencies: Sequence[str] = ()) -> str:
         core = word[lead : len(word) - tail]
         if not core:
             continue
-        out += [_escape(body[last : s + lead]), "**", _escape(core), "**"]
+        out += [escape(body[last : s + lead]), "**", escape(core), "**"]
         last = e - tail
-    out.append(_escape(body[last:]))
+    out.append(escape(body[last:]))
     return "".join(out)
 
 
@@ -199,10 +202,10 @@ def _evidence_lines(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> list[str]
     lines = []
     for s in picked:
         names = [r.agency for r in s.roles if r.role in (LEAD, COOP)]
-        lead = f"*{_escape(_flat(s.lead_in, 200))}* … " if s.lead_in else ""
+        lead = f"*{escape(_flat(s.lead_in, 200))}* … " if s.lead_in else ""
         source = doc_label(ctx.view.documents.get(s.passage.doc_id))
         cite = ctx.cites.cite(s.passage, s.hit.score)
-        lines.append(f"- {lead}{_highlight(s.text, ask, names)} — *{_escape(source)}* {cite}")
+        lines.append(f"- {lead}{_highlight(s.text, ask, names)} — *{escape(source)}* {cite}")
     return lines
 
 
@@ -258,11 +261,11 @@ def not_found(ctx: Ctx, reason: str = "") -> Draft:
     """ "Không tìm thấy …" with what the knowledge base does hold."""
     view = ctx.view
     have = "; ".join(
-        f"{doc_label(d)}: {', '.join(d.indices)}" if d.indices else doc_label(d) for d in view.documents.values()
+        f"{md_label(d)}: {md_names(d.indices, ', ')}" if d.indices else md_label(d) for d in view.documents.values()
     )
     text = ctx.t("Không tìm thấy trong các kế hoạch đã nạp", "Not found in the loaded plans")
     if reason:
-        text += f" ({reason})"
+        text += f" ({md(reason)})"  # it names what the question or a filter named, as typed
     text += "."
     if have:
         text += ctx.t(f"\n\nCác kế hoạch hiện có: {have}.", f"\n\nPlans available: {have}.")

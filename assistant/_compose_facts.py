@@ -16,12 +16,13 @@ from assistant._compose_base import (
     in_scope,
     matches_component,
     md,
+    md_label,
     not_found,
     row_line,
     topic_words,
 )  # fmt: skip
 from assistant._query_cues import load_cues
-from assistant._view import doc_label, unique
+from assistant._view import unique
 from assistant.evidence import ASKS, DOCREF_RE, Sentence, ask_of
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
@@ -36,7 +37,7 @@ def precedent(ctx: Ctx) -> Draft:
     picked = _pick(ev, 12, per_passage=2, floor=0.25)
     for doc_id in unique([s.passage.doc_id for s in picked])[:5]:
         mine = [s for s in picked if s.passage.doc_id == doc_id][:3]
-        lines.append(f"\n**{doc_label(ctx.view.documents.get(doc_id))}**")
+        lines.append(f"\n**{md_label(ctx.view.documents.get(doc_id))}**")
         lines += [f"- {_cut(s.text, 700)} {ctx.cites.cite(s.passage, s.hit.score)}" for s in mine]
     return Draft("\n".join(lines), True, ())
 
@@ -150,7 +151,7 @@ def document_facts(ctx: Ctx) -> Draft | None:
         parts.append(ctx.t("người ký ", "signed by ") + f"**{md(d.signer)}**" if d.signer else "")
         facts = ", ".join(p for p in parts if p)
         if facts:
-            lines.append(f"- {doc_label(d)}: {facts} {ctx.cites.cite(card) if card else ''}".rstrip())
+            lines.append(f"- {md_label(d)}: {facts} {ctx.cites.cite(card) if card else ''}".rstrip())
     return Draft("\n".join(lines), True, ()) if lines else None
 
 
@@ -169,7 +170,7 @@ def signer(ctx: Ctx) -> Draft:
             title = " / ".join(x.strip() for x in sig.text.split("\n") if x.strip() and x.strip() != d.signer)
         cite = ctx.cites.cite(shown) if shown is not None else ""
         lines.append(
-            f"- **{md(d.signer)}**" + (f" — {md(title)}" if title else "") + f" — {doc_label(d)} {cite}".rstrip()
+            f"- **{md(d.signer)}**" + (f" — {md(title)}" if title else "") + f" — {md_label(d)} {cite}".rstrip()
         )
     return Draft(ctx.t("**Người ký:**\n", "**Signed by:**\n") + "\n".join(lines), True, ())
 
@@ -203,7 +204,7 @@ def score_fact(ctx: Ctx) -> Draft | None:
     for s in picked[:10]:
         values = "; ".join(f"{md(label) or '—'}: **{md(value)}**" for label, value in s["values"] if value)
         name = md(s.get("component") or s.get("location") or "")
-        lines.append(f"- {s.get('plan_index')} › {name}: {values} {ctx.cites.cite_record(s['record_id'])}")
+        lines.append(f"- {md(s.get('plan_index') or '')} › {name}: {values} {ctx.cites.cite_record(s['record_id'])}")
     # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
     shown = {s["record_id"] for s in picked}
     extra = [h for h in ctx.hits() if h.passage.kind != "score" and h.passage.record_id not in shown][:2]
@@ -248,9 +249,9 @@ def index_parts(ctx: Ctx) -> Draft | None:
         rows = [s for s in rows if not fold(s.get("component") or "").startswith("tong")]
         if len(rows) < 2:
             continue
-        label = doc_label(view.documents.get(doc_id))
-        lines = [ctx.t(f"**{plan.plan_index}** có **{len(rows)}** {name} (theo bảng điểm của {label}):",
-                       f"**{plan.plan_index}** has **{len(rows)}** parts (from the score table of {label}):")]  # fmt: skip
+        label, index = md_label(view.documents.get(doc_id)), md(plan.plan_index)
+        lines = [ctx.t(f"**{index}** có **{len(rows)}** {md(name)} (theo bảng điểm của {label}):",
+                       f"**{index}** has **{len(rows)}** parts (from the score table of {label}):")]  # fmt: skip
         lines += [f"{n}. {md(s.get('component') or s.get('location') or '')} {ctx.cites.cite_record(s['record_id'])}"
                   for n, s in enumerate(rows, start=1)]  # fmt: skip
         return Draft("\n".join(lines), True, ())

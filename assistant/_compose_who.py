@@ -15,10 +15,12 @@ from assistant._compose_base import (
     in_scope,
     matches_component,
     md,
+    md_label,
+    md_names,
     row_line,
 )  # fmt: skip
 from assistant._compose_facts import general
-from assistant._view import doc_label, unique
+from assistant._view import unique
 from assistant.evidence import Sentence
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
@@ -47,9 +49,9 @@ def agency_lookup(ctx: Ctx) -> Draft:
     coops = [a for a in _specific_first(unique([r.agency for r in roles if r.role == COOP])) if a not in leads]
     lines = []
     if leads:
-        lines.append(ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads))
+        lines.append(ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + md_names(leads))
     if coops:
-        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + "; ".join(coops))
+        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + md_names(coops))
     lines.append("\n" + ctx.t("**Căn cứ:**", "**Evidence:**"))
     lines += _evidence_lines(ctx, picked, "who")
     others = [s for s in _pick(ev, 4) if s not in picked][:2]
@@ -85,15 +87,15 @@ def _rows_answer(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Draft:
     """The agencies of assignment rows, lead first, each with its rows grouped by document."""
     leads = unique([a for r in rows for a in r["lead"]])
     coops = [a for a in unique([a for r in rows for a in r.get("coop") or []]) if a not in leads]
-    lines = [ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + "; ".join(leads)]
+    lines = [ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + md_names(leads)]
     if coops:
-        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + "; ".join(coops))
+        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + md_names(coops))
     for lead in leads:
         mine = [r for r in rows if lead in r["lead"]]
         for doc_id in unique([r["doc_id"] for r in mine]):
             of_doc = [r for r in mine if r["doc_id"] == doc_id]
             where = of_doc[0]["location"].split(" › ")[0]
-            lines.append(f"\n**{lead}** — {doc_label(ctx.view.documents.get(doc_id))}, {md(where)}:")
+            lines.append(f"\n**{md(lead)}** — {md_label(ctx.view.documents.get(doc_id))}, {md(where)}:")
             lines.extend(row_line(r, ctx) for r in of_doc)
     return Draft("\n".join(lines), True, tuple(leads + coops))
 
@@ -115,7 +117,8 @@ def unit_tasks(ctx: Ctx) -> Draft:
         return _unit_rows(ctx, named, ev)
     if ev:
         picked = _pick(ev, 5, per_passage=2, floor=0.2)
-        lines = [ctx.t(f"**{plan.agency}** được giao:", f"**{plan.agency}** is assigned:")]
+        agency = md(plan.agency)  # from the question or a filter: may be text as typed, or a plan's agency cell
+        lines = [ctx.t(f"**{agency}** được giao:", f"**{agency}** is assigned:")]
         lines += _evidence_lines(ctx, picked, "tasks")
         return Draft("\n".join(lines), True, (plan.agency,))
     if rows:  # nothing on the component asked: all its rows
@@ -140,16 +143,16 @@ def _unit_sentences(ctx: Ctx, key: str) -> list[Sentence]:
 
 
 def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence] = ()) -> Draft:
-    plan = ctx.plan
+    plan, agency = ctx.plan, md(ctx.plan.agency)
     docs = unique([r["doc_id"] for r in rows])
-    places = unique([doc_label(ctx.view.documents.get(d)) for d in docs])
+    places = unique([md_label(ctx.view.documents.get(d)) for d in docs])
     lines: list[str] = []
     if len(docs) > 1 and not plan.province and not plan.doc_number:
         lines.append(
             ctx.t(
-                f"**{plan.agency}** có nhiệm vụ trong {len(docs)} kế hoạch: {'; '.join(places)}. "
+                f"**{agency}** có nhiệm vụ trong {len(docs)} kế hoạch: {'; '.join(places)}. "
                 "Hãy nói rõ nơi (tỉnh, huyện) để thu hẹp; dưới đây là từng kế hoạch.",
-                f"**{plan.agency}** has tasks in {len(docs)} plans: {'; '.join(places)}. Name the place to narrow it.",
+                f"**{agency}** has tasks in {len(docs)} plans: {'; '.join(places)}. Name the place to narrow it.",
             )
         )
     for doc_id in docs:
@@ -160,25 +163,23 @@ def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence
             if len(mine) > len(shown)
             else ""
         )
-        label = doc_label(ctx.view.documents.get(doc_id))
+        label = md_label(ctx.view.documents.get(doc_id))
         lines.append(
             ctx.t(
-                f"\n**{plan.agency}** — {label}: {len(mine)} nhiệm vụ{cut}",
-                f"\n**{plan.agency}** — {label}: {len(mine)} rows{cut}",
+                f"\n**{agency}** — {label}: {len(mine)} nhiệm vụ{cut}",
+                f"\n**{agency}** — {label}: {len(mine)} rows{cut}",
             )
         )
         for index in dict.fromkeys(r.get("plan_index") or "" for r in shown):  # rows of no index too
             group = [r for r in shown if (r.get("plan_index") or "") == index]
-            lines.append(f"\n**{index or ctx.t('Chung', 'General')}**")
+            lines.append(f"\n**{md(index) or ctx.t('Chung', 'General')}**")
             lines.extend(row_line(r, ctx) for r in group)
     # what the rows leave out: sentences elsewhere that give it a role
     held = {r["record_id"] for r in rows}
     extra = [s for s in more if s.passage.record_id not in held and s.passage.doc_id in docs]
     extra = _pick(extra, 3, per_passage=1, floor=0.3)
     if extra:
-        lines.append(
-            "\n" + ctx.t(f"**Các đoạn khác giao cho {plan.agency}:**", f"**Other passages assigning {plan.agency}:**")
-        )
+        lines.append("\n" + ctx.t(f"**Các đoạn khác giao cho {agency}:**", f"**Other passages assigning {agency}:**"))
         lines += _evidence_lines(ctx, extra, "tasks")
     return Draft("\n".join(lines).lstrip("\n"), True, (plan.agency,))
 
@@ -186,24 +187,24 @@ def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence
 def _no_task(ctx: Ctx) -> Draft:
     """ "Kế hoạch X không giao nhiệm vụ nào cho Y", then what is closest: Y in other plans, and who
     handles the question's topic in the plans in scope."""
-    plan, view = ctx.plan, ctx.view
+    plan, view, agency = ctx.plan, ctx.view, md(ctx.plan.agency)
     docs = [view.documents[d] for d in (ctx.scope.docs or view.documents) if d in view.documents]
     known = [d for d in docs if ctx.known(d.doc_id)] or docs
-    names = "; ".join(doc_label(d) for d in known[:4]) or ctx.t("các kế hoạch đã nạp", "the loaded plans")
+    names = "; ".join(md_label(d) for d in known[:4]) or ctx.t("các kế hoạch đã nạp", "the loaded plans")
     text = ctx.t(
-        f"Không tìm thấy nhiệm vụ nào giao cho **{plan.agency}** trong {names}.",
-        f"Not found: {names} assign no task to **{plan.agency}**.",
+        f"Không tìm thấy nhiệm vụ nào giao cho **{agency}** trong {names}.",
+        f"Not found: {names} assign no task to **{agency}**.",
     )
     key = fold(plan.agency)
     elsewhere = unique(
-        [doc_label(view.documents.get(r["doc_id"])) for r in view.assignments
+        [md_label(view.documents.get(r["doc_id"])) for r in view.assignments
          if any(fold(a) == key for a in (r.get("lead") or []) + (r.get("coop") or []))
          and r["doc_id"] not in {d.doc_id for d in known}]
     )  # fmt: skip
     if elsewhere:
         text += ctx.t(
-            f"\n\nGần nhất: {plan.agency} có nhiệm vụ trong {'; '.join(elsewhere[:4])}.",
-            f"\n\nClosest: {plan.agency} has tasks in {'; '.join(elsewhere[:4])}.",
+            f"\n\nGần nhất: {agency} có nhiệm vụ trong {'; '.join(elsewhere[:4])}.",
+            f"\n\nClosest: {agency} has tasks in {'; '.join(elsewhere[:4])}.",
         )
     topic = [
         r
@@ -211,10 +212,9 @@ def _no_task(ctx: Ctx) -> Draft:
         if r.get("lead") and (plan.component or plan.component_text) and matches_component(r, plan)
     ]
     if topic:
-        leads = unique([a for r in topic for a in r["lead"]])
-        where = "; ".join(unique([f"{doc_label(view.documents.get(r['doc_id']))}, {r['location']}" for r in topic[:3]]))
-        text += ctx.t(
-            f"\n\nNội dung này do {', '.join(leads)} chủ trì ({where}).",
-            f"\n\nThis topic is led by {', '.join(leads)} ({where}).",
+        leads = md_names(unique([a for r in topic for a in r["lead"]]), ", ")
+        where = "; ".join(
+            unique([f"{md_label(view.documents.get(r['doc_id']))}, {md(r['location'])}" for r in topic[:3]])
         )
+        text += ctx.t(f"\n\nNội dung này do {leads} chủ trì ({where}).", f"\n\nThis topic is led by {leads} ({where}).")
     return Draft(text, False, ())

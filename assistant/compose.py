@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from assistant._compose_base import MAX_ROWS, MIN_CITATIONS, Ctx, Draft, more_citations, not_found, topic_words
+from assistant._compose_base import MAX_ROWS, MIN_CITATIONS, Ctx, Draft, md, more_citations, not_found, topic_words
 from assistant._compose_facts import fact, general, precedent
 from assistant._compose_who import agency_lookup, unit_tasks
 
@@ -33,9 +33,10 @@ def compose(ctx: Ctx) -> Draft:
     if draft.found:
         cited = {c.doc_id for c in ctx.cites.items}
         if ctx.plan.province and cited and not cited & ctx.scope.known:
+            province = md(ctx.plan.province)  # a filter's value may be typed text
             draft.text += ctx.t(
-                f"\n\n*Lưu ý: văn bản được trích không ghi rõ tỉnh, thành phố; chưa khẳng định là của {ctx.plan.province}.*",
-                f"\n\n*Note: the cited text does not name its province; it is not confirmed to be {ctx.plan.province}'s.*",
+                f"\n\n*Lưu ý: văn bản được trích không ghi rõ tỉnh, thành phố; chưa khẳng định là của {province}.*",
+                f"\n\n*Note: the cited text does not name its province; it is not confirmed to be {province}'s.*",
             )
         draft.text += "\n".join(more_citations(ctx))
     return draft

@@ -97,7 +97,7 @@ def test_a_follow_up_through_ask_uses_the_conversation(running: Running) -> None
 
 
 def test_bad_ask_input_gets_a_clear_error(running: Running) -> None:
-    with pytest.raises(Exception, match="unknown key 'nam'"):
+    with pytest.raises(Exception, match="không có khoá 'nam'"):
         running.ask(FLAGSHIP, [], {"nam": "2023"})
 
 

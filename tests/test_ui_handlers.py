@@ -90,9 +90,9 @@ def test_the_ask_endpoint_returns_the_cli_contract_and_refuses_bad_input(service
     answer = handlers.api_ask(service, FLAGSHIP)
     assert answer.keys() >= {"id", "question", "answer", "found", "intent", "filters", "agencies", "citations"}
     assert answer["found"] and answer["agencies"][0] == TNMT
-    with pytest.raises(ValueError, match="conversation must be a list"):
+    with pytest.raises(ValueError, match=r"conversation\[0\] phải là một chuỗi"):
         handlers.api_ask(service, FLAGSHIP, [1])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="unknown key 'year'"):
+    with pytest.raises(ValueError, match="không có khoá 'year'"):
         handlers.api_ask(service, FLAGSHIP, [], {"year": "2023"})
 
 

@@ -57,4 +57,4 @@ def test_what_was_read_is_plan_text_never_markup():
     assert "2 trang là văn bản quét" in text and "đã chỉnh tay: tỉnh" in text and "Năm: 2024" in text
     # escaped: shown as text, never a link or an image
     assert re.search(r"(?<!\\)\]\(", text) is None and re.search(r"(?<!\\)<img", text) is None
-    assert "\\[Đồng Nai\\](https://x.example)" in text
+    assert "\\[Đồng Nai\\](https\\://x.example)" in text  # the URL as text, not a bare link either

@@ -46,10 +46,12 @@ def _chat_tab(catalog: Catalog) -> SimpleNamespace:
                 ui.province = _picker(catalog.provinces, "Mọi tỉnh", "Tỉnh/thành")
                 ui.index = _picker(catalog.indices, "Mọi chỉ số", "Chỉ số")
                 ui.agency = _picker(catalog.agencies, "Mọi cơ quan", "Cơ quan")
+            # answers are markdown with every piece of plan text escaped (assistant.mdtext); as a second line,
+            # the chat sanitizes HTML and renders no LaTeX (a plan's "$$…$$" would be read before markdown)
             ui.chatbot = gr.Chatbot(
                 label="Hội thoại", height=600, buttons=["copy"], feedback_options=None, autoscroll=False,
                 placeholder="Đặt câu hỏi về các kế hoạch đã nạp, hoặc chọn một câu hỏi mẫu bên dưới.",
-                elem_id="pq-chat",
+                elem_id="pq-chat", sanitize_html=True, latex_delimiters=[],
             )  # fmt: skip
             with gr.Row(equal_height=True):
                 ui.question = gr.Textbox(
@@ -274,9 +276,9 @@ def _add_ask_api(service: PlanqaService) -> None:
         """Answer a question about the loaded plans; the same JSON object as `planqa ask --json`.
 
         Args:
-            question: e.g. "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"
-            conversation: earlier questions of the same conversation, oldest first (or empty).
-            filters: {"province": …, "index": …, "agency": …}, each optional.
+            question: e.g. "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?" (at most 2,000 characters).
+            conversation: earlier questions of the same conversation, oldest first, as a list of strings (or []).
+            filters: {"province": …, "index": …, "agency": …}, string values, each optional (or {}).
         """
         try:
             return handlers.api_ask(service, question, conversation, filters)

@@ -1,7 +1,8 @@
 """Files a user downloads: an answer with its sources (.md, .docx) and an assignments table (.csv, .xlsx).
 
 Everything here takes plain data (the ``planqa ask --json`` object, ``planqa records --json`` objects)
-and writes into a folder the caller owns; nothing reads the knowledge base.
+and writes into a folder the caller owns; nothing reads the knowledge base. Plan text in a handout is text:
+escaped in the .md (no plan's link, image or HTML comes alive in a markdown viewer), as written in the .docx.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from assistant.mdtext import escape, md, plain
 from ingest.textnorm import fold
 
 TABLE_HEADERS = (
@@ -92,34 +94,40 @@ def write_table(rows: Sequence[Sequence[str]], folder: Path, stem: str) -> tuple
 
 
 def _source_line(c: dict[str, Any]) -> str:
+    """ "336/KH-UBND · Đồng Nai · Phụ lục 11 › …" as plain text."""
     parts = [c.get("doc_number") or c["source"], c["province"], c["location"]]
     return " · ".join(p for p in parts if p)
 
 
 def answer_markdown(answer: dict[str, Any]) -> str:
-    """A handout in markdown: the question, the answer, then each numbered source with its text."""
+    """A handout in markdown: the question, the answer, then each numbered source with its text.
+
+    The answer is markdown already (plan text escaped by the assistant); the question, the sources and
+    their text are escaped here.
+    """
     lines = [
         "# Hỏi đáp về các kế hoạch nâng cao chỉ số", "",
-        f"**Câu hỏi:** {answer['question']}", "", "## Trả lời", "", answer["answer"].strip(), "",
+        f"**Câu hỏi:** {md(answer['question'])}", "", "## Trả lời", "", answer["answer"].strip(), "",
     ]  # fmt: skip
     if answer["citations"]:
         lines += ["## Nguồn trích dẫn", ""]
         for c in answer["citations"]:
-            lines.append(f"**[{c['n']}]** {_source_line(c)}  ")
+            lines.append(f"**[{c['n']}]** {md(_source_line(c))}  ")
             if c.get("title"):
-                lines.append(f"*{c['title']}*")
+                lines.append(f"*{md(c['title'])}*")
             lines.append("")
-            lines += [f"> {t}" if t else ">" for t in c["text"].splitlines()]
+            lines += [f"> {escape(t)}" if t.strip() else ">" for t in c["text"].splitlines()]
             lines.append("")
     lines.append(f"_Trích xuất bằng planqa ngày {date.today():%d/%m/%Y}._")
     return "\n".join(lines) + "\n"
 
 
-def _add_runs(paragraph: Any, text: str) -> None:
-    """Add ``text`` to a python-docx paragraph, ``**bold**`` as bold runs."""
-    for n, part in enumerate(_BOLD.split(text)):
+def _add_runs(paragraph: Any, markdown: str) -> None:
+    """Add a line of the answer's markdown to a python-docx paragraph: ``**bold**`` as bold runs, escaped
+    characters as the plan wrote them."""
+    for n, part in enumerate(_BOLD.split(markdown)):
         if part:
-            paragraph.add_run(part).bold = n % 2 == 1
+            paragraph.add_run(plain(part)).bold = n % 2 == 1
 
 
 def write_answer(answer: dict[str, Any], folder: Path, fmt: str) -> Path:
@@ -139,7 +147,9 @@ def write_answer(answer: dict[str, Any], folder: Path, fmt: str) -> Path:
 
     doc = Document()
     doc.add_heading("Hỏi đáp về các kế hoạch nâng cao chỉ số", level=1)
-    _add_runs(doc.add_paragraph(), f"**Câu hỏi:** {answer['question']}")
+    asked = doc.add_paragraph()
+    asked.add_run("Câu hỏi: ").bold = True
+    asked.add_run(answer["question"])
     doc.add_heading("Trả lời", level=2)
     for line in answer["answer"].strip().splitlines():
         if line.strip():
@@ -149,7 +159,9 @@ def write_answer(answer: dict[str, Any], folder: Path, fmt: str) -> Path:
     if answer["citations"]:
         doc.add_heading("Nguồn trích dẫn", level=2)
         for c in answer["citations"]:
-            _add_runs(doc.add_paragraph(), f"**[{c['n']}]** {_source_line(c)}")
+            source = doc.add_paragraph()
+            source.add_run(f"[{c['n']}]").bold = True
+            source.add_run(f" {_source_line(c)}")
             if c.get("title"):
                 doc.add_paragraph().add_run(c["title"]).italic = True
             doc.add_paragraph(c["text"], style="Quote")

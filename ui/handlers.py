@@ -7,11 +7,14 @@ tests call them directly. Bad input raises ``ValueError`` with a sentence a pers
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from assistant import mdtext
+from assistant.assistant import MAX_QUESTION_CHARS
 from index_store.protocols import Filters
 from ui import export, messages, render
 from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
@@ -23,6 +26,10 @@ STATUS_VI = {"added": "Đã thêm", "replaced": "Đã thay thế", "unchanged": 
 DOC_HEADERS = ("Tệp", "Số hiệu", "Tiêu đề", "Cơ quan ban hành", "Tỉnh", "Năm", "Chỉ số", "Nhiệm vụ / đoạn")
 UPLOAD_HEADERS = ("Tệp", "Kết quả", "Số hiệu", "Tỉnh", "Nhiệm vụ / đoạn", "Ghi chú")
 _FILTER_KEYS = {"province": "province", "index": "plan_index", "plan_index": "plan_index", "agency": "agency"}
+MAX_FILTER_CHARS = 200
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_KINDS = {str: "một chuỗi", dict: "một đối tượng", list: "một danh sách", tuple: "một danh sách", bool: "true/false",
+          int: "một số", float: "một số", type(None): "null"}  # fmt: skip
 
 
 def _folder(root: Path) -> Path:
@@ -44,32 +51,103 @@ def make_filters(service: PlanqaService, province: str | None, index: str | None
 
 
 # -- Hỏi đáp --------------------------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 10.000, as Vietnamese writes it
+
+
+def _text(value: str) -> str:
+    """Text as UTF-8 can carry it: a lone surrogate (half of a character a client cut in two) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _too_long(question: str) -> str | None:
+    """Why a question is refused for its length, or ``None``: a question is one question, not a pasted text
+    (the assistant would read only its first :data:`MAX_QUESTION_CHARS` characters)."""
+    if len(question) <= MAX_QUESTION_CHARS:
+        return None
+    return (
+        f"Câu hỏi dài {_count(len(question))} ký tự, quá giới hạn {_count(MAX_QUESTION_CHARS)} ký tự; "
+        "hãy hỏi ngắn gọn một câu (không dán cả đoạn văn bản)."
+    )
+
+
+def _ask_args(question: Any, conversation: Any, filters: Any) -> tuple[str, list[str], dict[str, str]]:
+    """The ``ask`` endpoint's arguments checked: (question, earlier questions, filter values by field).
+
+    Raises:
+        ValueError: a sentence naming the argument, what to send and what came.
+    """
+    if not isinstance(question, str):
+        raise ValueError(
+            f'question phải là một chuỗi (câu hỏi), ví dụ "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"; '
+            f"nhận được {_kind(question)}."
+        )
+    question = _text(question).strip()
+    if (refused := _too_long(question)) is not None:
+        raise ValueError(f"question: {refused}")
+    if conversation is None:
+        conversation = []
+    if not isinstance(conversation, list | tuple):
+        raise ValueError(
+            'conversation phải là danh sách các câu hỏi trước, cũ nhất trước, ví dụ ["Sở Y tế Đồng Nai được giao '
+            f'những nhiệm vụ gì?"], hoặc [] khi không có; nhận được {_kind(conversation)}.'
+        )
+    turns = []
+    for n, turn in enumerate(conversation):
+        if not isinstance(turn, str):
+            raise ValueError(f"conversation[{n}] phải là một chuỗi (một câu hỏi trước); nhận được {_kind(turn)}.")
+        if (refused := _too_long(turn.strip())) is not None:
+            raise ValueError(f"conversation[{n}]: {refused}")
+        turns.append(_text(turn))
+    if filters is None:
+        filters = {}
+    if not isinstance(filters, Mapping):
+        raise ValueError(
+            'filters phải là một đối tượng {"province": …, "index": …, "agency": …}, mỗi khoá đều không bắt buộc, '
+            f'ví dụ {{"province": "Đồng Nai"}}, hoặc {{}} khi không lọc; nhận được {_kind(filters)}.'
+        )
+    values: dict[str, str] = {}
+    for key, value in filters.items():
+        if key not in _FILTER_KEYS:
+            raise ValueError(f"filters: không có khoá {str(key)!r}; chỉ nhận province, index, agency.")
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f'filters["{key}"] phải là một chuỗi, ví dụ "Đồng Nai"; nhận được {_kind(value)}.')
+        if len(value) > MAX_FILTER_CHARS:
+            raise ValueError(
+                f'filters["{key}"] dài {_count(len(value))} ký tự, quá giới hạn {MAX_FILTER_CHARS} ký tự; '
+                "hãy gửi tên tỉnh, chỉ số hoặc cơ quan."
+            )
+        values[_FILTER_KEYS[key]] = _text(value).strip()
+    return question, turns, values
+
+
 def api_ask(
     service: PlanqaService, question: str, conversation: Sequence[str] | None = None,
     filters: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The ``ask`` HTTP endpoint: the same JSON object as ``planqa ask --json``.
 
+    A lone surrogate in any text (half of a character a client cut in two) is read as U+FFFD "�".
+
     Args:
         service: the open knowledge base.
-        question: e.g. "which agency handles PAPI Quản trị môi trường in Đồng Nai".
+        question: e.g. "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"; at most
+            :data:`assistant.assistant.MAX_QUESTION_CHARS` characters.
         conversation: earlier questions of the conversation, oldest first (``[]`` or ``None`` for none).
-        filters: ``{"province": …, "index": …, "agency": …}``; any key may be left out.
+        filters: ``{"province": …, "index": …, "agency": …}``, string values; any key may be left out.
 
     Raises:
-        ValueError: ``question`` is not a string, ``conversation`` not a list of strings, or ``filters`` has
-            an unknown key.
+        ValueError: in Vietnamese, naming the argument and what to send: ``question`` is not a string or is
+            too long, ``conversation`` is not a list of strings, ``filters`` is not an object, has an unknown
+            key or a value that is not a string.
     """
-    if not isinstance(question, str):
-        raise ValueError(f"question must be a string, got {type(question).__name__}")
-    turns = list(conversation or [])
-    if not all(isinstance(t, str) for t in turns):
-        raise ValueError('conversation must be a list of earlier questions (strings), e.g. ["Sở Y tế Đồng Nai …"]')
-    given = dict(filters or {})
-    unknown = sorted(set(given) - set(_FILTER_KEYS))
-    if unknown:
-        raise ValueError(f"filters: unknown key {unknown[0]!r}; expected province, index, agency")
-    values = {_FILTER_KEYS[k]: str(v).strip() for k, v in given.items() if v not in (None, "")}
+    question, turns, values = _ask_args(question, conversation, filters)
     flt = make_filters(service, values.get("province"), values.get("plan_index"), values.get("agency"))
     answer: dict[str, Any] = service.ask(question, turns, flt).answer.to_json()
     return answer
@@ -81,15 +159,21 @@ def chat(
 ) -> tuple[list[Message], list[str], str, str, str | None, str | None]:  # fmt: skip
     """One chat turn: answer ``question`` after ``turns``, narrowed by the filters.
 
+    The question is shown as typed (escaped: the chat renders markdown); a question longer than
+    :data:`assistant.assistant.MAX_QUESTION_CHARS` is refused with a sentence and left in the box to shorten.
+
     Returns:
         (messages, turns, sources panel HTML, the question box's new value, .md handout, .docx handout).
     """
-    question = (question or "").strip()
+    question = _text(question or "").strip()
     if not question:
         return messages, turns, render.empty("Hãy nhập một câu hỏi."), "", None, None
+    if (refused := _too_long(question)) is not None:
+        return messages, turns, render.empty(refused), question, None, None
     reply = service.ask(question, turns, make_filters(service, province, index, agency))
     answer = reply.answer.to_json()
-    messages = [*messages, {"role": "user", "content": question}, {"role": "assistant", "content": answer["answer"]}]
+    shown = {"role": "user", "content": mdtext.escape(question)}
+    messages = [*messages, shown, {"role": "assistant", "content": answer["answer"]}]
     sources = render.sources_html(answer, reply.contexts, question)
     folder = _folder(export_root)
     md, docx = (str(export.write_answer(answer, folder, fmt)) for fmt in ("md", "docx"))

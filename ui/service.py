@@ -412,7 +412,11 @@ class PlanqaService:
                     "error": f"{doc.source}: đã lưu chỉnh sửa, nhưng tệp gốc không còn ở {path.name}; "
                     "chỉnh sửa sẽ được áp dụng khi nạp lại tệp này",
                 }
-            res = ingest_file(self._kb.store, path, lambda: self.vocab, limits=self.limits, force=True)
+            uploaded = path.parent == self.kb_dir / UPLOADS  # an upload keeps its identity by content
+            res = ingest_file(
+                self._kb.store, path, lambda: self.vocab, limits=self.limits, force=True,
+                stored_path=(lambda _parsed: path) if uploaded else None,
+            )  # fmt: skip
             if res["status"] != "failed":
                 self._kb.sync()
             return res

@@ -15,6 +15,7 @@ from typing import Any
 
 from assistant import mdtext
 from assistant.assistant import MAX_QUESTION_CHARS
+from assistant.mdtext import md
 from index_store.protocols import Filters
 from ui import export, messages, render
 from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
@@ -201,7 +202,7 @@ def assignments(
     index = resolve_index(index, service.vocab)
     records = service.assignments(agency=agency, province=province, plan_index=index)
     rows = export.assignment_rows(records, agency)
-    scope = " · ".join(p for p in (agency, province, index) if p) or "toàn bộ kho"
+    scope = md(" · ".join(p for p in (agency, province, index) if p)) or "toàn bộ kho"  # typed or plan text: data
     if not rows:
         return agency, f"Không có nhiệm vụ nào cho **{scope}**.", [], None, None
     summary = f"**{scope}**: {len(rows)} nhiệm vụ"
@@ -291,7 +292,7 @@ def correct(
         fields["province"] = found
     if level and level.strip():
         if level.strip().lower() not in LEVELS:
-            return f"Cấp “{level.strip()[:30]}” không hợp lệ; hãy chọn một trong: {', '.join(LEVELS)}."
+            return f"Cấp “{md(level.strip()[:30])}” không hợp lệ; hãy chọn một trong: {', '.join(LEVELS)}."
         fields["level"] = level.strip().lower()
     if issuer and issuer.strip():
         name = " ".join(issuer.split())[:200]
@@ -319,7 +320,9 @@ def remove(service: PlanqaService, doc_id: str | None) -> str:
     removed = service.remove(doc_id)
     if not removed or doc is None:
         return "Văn bản này không còn trong kho (có thể đã được xoá)."
-    return f"Đã xoá {doc['doc_number'] or doc['source']} ({doc['source']}) cùng các nhiệm vụ và đoạn văn của nó."
+    return (
+        f"Đã xoá {md(doc['doc_number'] or doc['source'])} ({md(doc['source'])}) cùng các nhiệm vụ và đoạn văn của nó."
+    )
 
 
 def document_rows(catalog: Catalog) -> list[list[str]]:

@@ -96,7 +96,7 @@ def warning_vi(warning: str) -> str:
 
 def read_vi(source: str, read: dict[str, Any]) -> str:
     """What was read from one file, as markdown lines a person can check (plan text escaped)."""
-    from assistant._compose_base import md
+    from assistant.mdtext import md
 
     facts = [
         ("Số hiệu", read.get("doc_number")), ("Cơ quan ban hành", read.get("issuer")), ("Cấp", read.get("level")),

@@ -137,6 +137,12 @@ def test_assignments_table_and_downloads_have_the_records(running: Running, base
     assert [[c or "" for c in r] for r in sheet.iter_rows(min_row=2, values_only=True)] == rows
 
 
+def test_the_page_may_load_images_from_the_app_only(running: Running) -> None:
+    with urllib.request.urlopen(running.url, timeout=30) as response:
+        page = response.read().decode("utf-8")
+    assert "<meta http-equiv=\"Content-Security-Policy\" content=\"img-src 'self' data: blob:\">" in page
+
+
 def test_the_knowledge_base_folder_is_never_served(running: Running, base_kb: Path) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         running.get(str(base_kb / "planqa.sqlite3"))

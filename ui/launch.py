@@ -55,6 +55,11 @@ def parse_auth(value: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
+# A third line of defence after escaping and sanitising: the page may show images from the app only, so a
+# plan's <img src="https://…"> that got through would still not be fetched.
+NO_REMOTE_IMAGES = '<meta http-equiv="Content-Security-Policy" content="img-src \'self\' data: blob:">'
+
+
 def launch(
     app: gr.Blocks, service: PlanqaService, *, host: str = "127.0.0.1", port: int | None = 7860,
     auth: list[tuple[str, str]] | None = None, block: bool = True, quiet: bool = False,
@@ -79,7 +84,7 @@ def launch(
         auth_message="Đăng nhập để dùng planqa" if auth else None,
         max_file_size=service.upload_max_bytes, blocked_paths=[str(service.kb_dir)],
         prevent_thread_lock=not block, quiet=quiet, show_error=False, ssr_mode=False,
-        footer_links=["api"], theme=THEME, css=CSS, i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI),
+        footer_links=["api"], theme=THEME, css=CSS, i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI), head=NO_REMOTE_IMAGES,
     )  # fmt: skip
     return fastapi_app, url
 

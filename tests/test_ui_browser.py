@@ -114,6 +114,8 @@ def test_a_hostile_plan_is_shown_as_text_and_the_page_fetches_nothing_outside(ho
             links = chat.locator("a[href]").evaluate_all("els => els.map(e => e.href)")
             assert not [src for src in images if src and not src.startswith(("data:", "blob:", "/", hostile_url))]
             assert not [href for href in links if not href.startswith(hostile_url)]
+            csp = page.locator('head meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+            assert csp == "img-src 'self' data: blob:"  # the third line of defence is in the page
             shown = chat.inner_text()
             assert HOSTILE_LEAD in shown and f"http://{HOST}/bare" in shown  # the plan's text and URLs, as text
         finally:

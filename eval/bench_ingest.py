@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-SUFFIXES = (".txt", ".md", ".docx", ".pdf")
+from ingest.readers import SUPPORTED_EXTENSIONS as SUFFIXES  # the one list of formats planqa reads
 
 
 def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:

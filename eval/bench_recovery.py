@@ -64,9 +64,9 @@ def _open_close(opener: Callable[[Path], Any], folder: Path) -> None:
 
 def bench_record(sizes: Sequence[int], runs: int, work: Path) -> list[dict[str, Any]]:
     """Start-up cost of the integrity record, per store size, for Chroma and FAISS."""
+    from index_store.integrity import check_files, record_files
     from index_store.vec_chroma import ChromaIndex
     from index_store.vec_faiss import IDS_FILE, INDEX_FILE, FaissIndex
-    from index_store.vectors import check_files, record_files
 
     rows = []
     rng = np.random.default_rng(7)

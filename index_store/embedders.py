@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -152,7 +153,8 @@ def embed_cached(
     """Vectors for ``texts``, embedding only what the store's cache does not hold.
 
     Each distinct text is embedded once, even when repeated; new vectors are written back after every
-    batch (an interrupted run keeps what it did). A read-only store is read but not written.
+    batch (an interrupted run keeps what it did). A read-only store is read but not written, and neither
+    is a store whose disk is full (SQLite's "database or disk is full"): the vectors are still returned.
 
     Args:
         store: an :class:`index_store.Store` (``get_embeddings`` / ``put_embeddings``).
@@ -184,7 +186,7 @@ def embed_cached(
         if writable:
             try:
                 store.put_embeddings(embedder.name, new)
-            except StoreError:  # opened read-only: still answer, just do not cache
+            except (StoreError, sqlite3.OperationalError):  # read-only, or a full disk: answer, just do not cache
                 writable = False
         if progress:
             progress(start + len(chunk), len(todo))

@@ -5,10 +5,17 @@ embedded in ``<kb_dir>/chroma/``, a Chroma server, or FAISS in ``<kb_dir>/faiss/
 whenever they are missing, stale or unreadable, with a message saying why. :meth:`KnowledgeBase.sync`
 is cheap when nothing changed: it compares the store's version and a digest of the passages with
 what the indexes' manifests recorded, and reads no vectors back.
+
+A knowledge base this process cannot write (a read-only mount, another user's folder, a full disk) is
+still read: the store is opened read-only, a derived index that is sound and up to date is used as it is,
+and one that would have to be rebuilt is built in memory for the run and not saved (the vector index
+always, from the embedding cache: Chroma writes its files even to open them); one line on stderr says
+so. A save that fails on a full disk keeps the index built in memory, and the next run rebuilds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import threading
@@ -19,10 +26,11 @@ from typing import Any
 from index_store.facets import Facets, query_facets, rewrite
 from index_store.filters import FilterIndex
 from index_store.protocols import Embedder, Filters, Hit, VectorIndex
-from index_store.retriever import HybridRetriever
+from index_store.retriever import FACET_WEIGHT, HybridRetriever
 from index_store.segment import SCHEME, Segmenter, default_segmenter
 from index_store.sparse import HEADER_WEIGHT, SparseIndex, SparseIndexError, content_digest, passage_text
-from index_store.sqlite_store import SPARSE_FOLDER, Store
+from index_store.sqlite_store import DB_FILES, SPARSE_FOLDER, Store, StoreError
+from index_store.writable import read_only_reason, write_problem
 from ingest.model import Document, Passage
 
 VECTOR_FOLDERS = {"chroma": "chroma", "faiss": "faiss"}  # embedded indexes' folders inside kb_dir
@@ -53,6 +61,16 @@ class KnowledgeBase:
         log: where messages about rebuilds go (stderr by default).
         vocab: the vocabulary for filters; the bundled one when ``None``.
         segmenter: the word segmenter; the process-wide default when ``None``.
+        facet_weight: how much a passage that fits what the query names is preferred in fused search
+            (see :class:`~index_store.retriever.HybridRetriever`).
+
+    Attributes:
+        read_only: why this process may not write the knowledge base, or ``None``.
+        unsaved: why derived indexes could not be saved in this run (read-only, a full disk), or ``None``.
+
+    Raises:
+        StoreError: the knowledge-base file cannot be used (see :class:`~index_store.sqlite_store.Store`).
+        FileNotFoundError: the knowledge base cannot be written and holds no store yet.
 
     Example:
         >>> kb = KnowledgeBase(Path("kb"), embedder=None)  # doctest: +SKIP
@@ -63,13 +81,21 @@ class KnowledgeBase:
         self, kb_dir: Path | str, *, embedder: Embedder | None, vector_kind: str = "chroma",
         chroma_url: str | None = None, vector_index: VectorIndex | None = None,
         log: Callable[[str], None] = _stderr, vocab: Any = None, segmenter: Segmenter | None = None,
+        facet_weight: float = FACET_WEIGHT,
     ) -> None:  # fmt: skip
         if vector_kind not in VECTOR_FOLDERS:
             raise ValueError(f"vector_kind must be one of {', '.join(VECTOR_FOLDERS)}, got {vector_kind!r}")
+        if not (isinstance(facet_weight, int | float) and 0 <= facet_weight < float("inf")):
+            raise ValueError(f"facet_weight must be a finite number >= 0, got {facet_weight!r}")
         self.kb_dir = Path(kb_dir)
-        self.store = Store(self.kb_dir)
+        self.read_only = read_only_reason(self.kb_dir, DB_FILES)
+        self.unsaved: str | None = self.read_only
+        self.store = self._open_store()
         self.embedder, self.vector_kind, self.chroma_url = embedder, vector_kind, chroma_url or None
         self.vectors: VectorIndex | None = vector_index
+        self._own_vectors = vector_index is None  # one given by the caller is used as it is, whatever happens
+        self.facet_weight = float(facet_weight)
+        self._in_memory: list[str] = []  # indexes built in memory, not saved, by the current sync
         self.log = log
         self.segmenter = segmenter or default_segmenter()
         if vocab is None:
@@ -85,6 +111,42 @@ class KnowledgeBase:
         self._synced: tuple[int, int] | None = None
         self._lock = threading.RLock()
 
+    def _open_store(self) -> Store:
+        """The store, writable when it can be; read-only when this process may not write it or the disk is full."""
+        if self.read_only is not None:
+            return Store(self.kb_dir, readonly=True)
+        try:
+            return Store(self.kb_dir)
+        except StoreError as err:
+            problem = write_problem(err, self.kb_dir)
+            if problem is None or not (self.kb_dir / DB_FILES[0]).exists():
+                raise
+            self.unsaved = problem
+            return Store(self.kb_dir, readonly=True)
+
+    def _cannot_save(self, err: BaseException) -> None:
+        """Note why a derived index could not be saved, or re-raise ``err`` when the disk is not the reason."""
+        problem = write_problem(err, self.kb_dir)
+        if problem is None:
+            raise err
+        self.unsaved = self.unsaved or problem
+
+    def _say_built_in_memory(self) -> None:
+        """One line on the log when this sync built indexes in memory that it could not save."""
+        if not self._in_memory:
+            return
+        what = f"the {' and the '.join(self._in_memory)} {'are' if len(self._in_memory) > 1 else 'is'}"
+        if self.read_only is not None:
+            self.log(
+                f"the knowledge base {self.kb_dir} is read-only ({self.read_only}): {what} built in memory for this "
+                "run and not saved; copy the knowledge base to a writable folder to keep the indexes"
+            )
+        else:
+            self.log(
+                f"the documents in {self.kb_dir} are stored, but {what} not saved ({self.unsaved}): kept in memory "
+                "for this run, and brought up to date by the next `planqa ask` or `planqa search` once there is space"
+            )
+
     # -- sync ------------------------------------------------------------------------------------------
     def sync(self, progress: Callable[..., Any] | None = None) -> dict[str, Any]:
         """Make the sparse and vector indexes agree with the store.
@@ -93,8 +155,14 @@ class KnowledgeBase:
             progress: passed to ``embed_cached`` while new passages are embedded.
 
         Returns:
-            ``{"passages": n, "sparse": "up to date" | "rebuilt: <why>", "dense": "off" | "up to date" |
-            "rebuilt: <why>" | "added a, deleted d"}``.
+            ``{"passages": n, "sparse": "up to date" | "rebuilt: <why>" | "built in memory: <why>; not saved:
+            <why not>", "dense": "off" | "up to date" | "rebuilt: <why>" | "added a, deleted d" | "built in
+            memory: not saved: <why not>"}``. "Built in memory" happens when the knowledge base cannot be
+            written (:attr:`read_only`) or a save failed for lack of space (:attr:`unsaved`); one line on the
+            log says so.
+
+        Raises:
+            OSError: a derived index could not be written for another reason than the disk's state.
         """
         with self._lock:
             if self._synced is not None and self._synced == self.store.version():
@@ -105,10 +173,16 @@ class KnowledgeBase:
             self.filter_index = FilterIndex(passages, self.documents, self.vocab)
             items = [(p.passage_id, passage_text(p.header, p.text)) for p in passages]
             digest = content_digest(items)
+            self._in_memory = []
+            if self.read_only is None and not self.store.readonly:
+                self.unsaved = None  # the disk may have room again: try to save
             report: dict[str, Any] = {"passages": len(passages), "sparse": self._sync_sparse(items, digest)}
             report["dense"] = self._sync_dense(passages, digest, progress) if self.embedder else "off"
+            self._say_built_in_memory()
             self.retriever = (
-                HybridRetriever(self.sparse, self.vectors, self.embedder, self.passages) if self.sparse else None
+                HybridRetriever(self.sparse, self.vectors, self.embedder, self.passages, self.facet_weight)
+                if self.sparse
+                else None
             )
             self._synced = self.store.version()  # after our own cache writes
             return report
@@ -129,10 +203,17 @@ class KnowledgeBase:
         if reason is None:
             self.sparse = index
             return "up to date"
-        self.log(f"{'building' if not folder.exists() else 'rebuilding'} the sparse index: {reason}")
+        if self.unsaved is None:
+            self.log(f"{'building' if not folder.exists() else 'rebuilding'} the sparse index: {reason}")
         self.sparse = SparseIndex.build(items, self.segmenter)
-        self.sparse.save(folder)
-        return f"rebuilt: {reason}"
+        if self.unsaved is None:
+            try:
+                self.sparse.save(folder)
+                return f"rebuilt: {reason}"
+            except OSError as err:
+                self._cannot_save(err)
+        self._in_memory.append(f"sparse index ({reason})")
+        return f"built in memory: {reason}; not saved: {self.unsaved}"
 
     def _open_vectors(self) -> VectorIndex:
         from index_store.vectors import open_vector_index
@@ -145,11 +226,48 @@ class KnowledgeBase:
         except Exception as err:  # noqa: BLE001 - a broken Chroma folder fails in many ways; it is derived data
             if self.chroma_url and self.vector_kind == "chroma":
                 raise  # a server we cannot reach is not ours to wipe
+            if write_problem(err, self.kb_dir) is not None:
+                raise  # a full or read-only disk, not damage: the index stays, the caller builds one in memory
             self.log(f"rebuilding the vector index: it does not open ({type(err).__name__}: {err})")
             shutil.rmtree(self.kb_dir / VECTOR_FOLDERS[self.vector_kind], ignore_errors=True)
             return open_vector_index(self.vector_kind, self.kb_dir, self.embedder.dim, url=self.chroma_url)
 
     def _sync_dense(self, passages: list[Passage], digest: str, progress: Callable[..., Any] | None) -> str:
+        on_disk = not self._own_vectors or (self.vector_kind == "chroma" and self.chroma_url is not None)
+        if self.unsaved is None or on_disk:  # a server, or the caller's index, is not written on this disk
+            try:
+                return self._sync_dense_saved(passages, digest, progress)
+            except Exception as err:  # noqa: BLE001 - Chroma, FAISS and SQLite each say "disk full" their own way
+                if on_disk:
+                    raise
+                self._cannot_save(err)
+                self._drop_vectors()
+        return self._dense_in_memory(passages, progress)
+
+    def _drop_vectors(self) -> None:
+        """Let go of an index that failed to save (its files no longer match their record: the next run rebuilds)."""
+        if self.vectors is not None:
+            with contextlib.suppress(Exception):
+                self.vectors.close()
+            self.vectors = None
+
+    def _dense_in_memory(self, passages: list[Passage], progress: Callable[..., Any] | None) -> str:
+        """The vector index built in memory from the embedding cache (what is not cached is embedded, not cached)."""
+        from index_store.embedders import TEXT_RECIPE, embed_cached, embed_text
+        from index_store.vectors import manifest_for, memory_vector_index
+
+        embedder = self.embedder
+        assert embedder is not None
+        self._drop_vectors()
+        index = memory_vector_index(embedder.dim)
+        vectors = embed_cached(self.store, embedder, [embed_text(p) for p in passages], progress=progress)
+        index.add([p.passage_id for p in passages], vectors)
+        index.write_manifest(manifest_for(embedder, embedder.dim, index.count(), {"text": TEXT_RECIPE}))
+        self.vectors = index
+        self._in_memory.append("vector index (from the embedding cache)")
+        return f"built in memory: not saved: {self.unsaved}"
+
+    def _sync_dense_saved(self, passages: list[Passage], digest: str, progress: Callable[..., Any] | None) -> str:
         from index_store.embedders import TEXT_RECIPE, embed_cached, embed_text
         from index_store.vectors import manifest_for
 

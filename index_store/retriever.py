@@ -8,7 +8,6 @@ each retriever (a BM25 weight mask, the vector index's ``allowed`` ids), never a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection, Mapping
 
 from index_store.protocols import Embedder, Hit, VectorIndex
@@ -48,7 +47,7 @@ def rrf(
 UNACCENTED_DENSE_WEIGHT = 0.05
 # a fused candidate of the plan index / province / agency the query names scores up to this much more
 # (eval/retrieval_eval: hit@5 and MRR by weight in the README); it reorders, it never excludes
-FACET_WEIGHT = float(os.environ.get("PLANQA_FACET_WEIGHT", "0.3"))
+FACET_WEIGHT = 0.3
 
 
 class HybridRetriever:
@@ -59,9 +58,11 @@ class HybridRetriever:
         vectors: the vector index, or ``None`` for sparse-only retrieval.
         embedder: embeds the query for ``vectors``; required when ``vectors`` is given.
         passages: every indexed passage by id (hits carry the full passage).
+        facet_weight: how much more a fused candidate that fits what the query names may score (its score is
+            multiplied by ``1 + facet_weight × fit``, fit in [0, 1]); 0 turns the preference off.
 
     Raises:
-        ValueError: a vector index without an embedder.
+        ValueError: a vector index without an embedder, or a negative or non-finite ``facet_weight``.
     """
 
     def __init__(
@@ -70,10 +71,14 @@ class HybridRetriever:
         vectors: VectorIndex | None,
         embedder: Embedder | None,
         passages: Mapping[str, Passage],
+        facet_weight: float = FACET_WEIGHT,
     ) -> None:
         if vectors is not None and embedder is None:
             raise ValueError("a vector index needs the embedder that built it, got embedder=None")
+        if not (isinstance(facet_weight, int | float) and 0 <= facet_weight < float("inf")):
+            raise ValueError(f"facet_weight must be a finite number >= 0, got {facet_weight!r}")
         self.sparse, self.vectors, self.embedder, self.passages = sparse, vectors, embedder, passages
+        self.facet_weight = float(facet_weight)
 
     def _sparse(self, query: str, n: int, allowed: Collection[str] | None) -> list[tuple[str, float]]:
         mask = None if allowed is None else self.sparse.mask(allowed)
@@ -103,7 +108,7 @@ class HybridRetriever:
             mode: "fused" (both retrievers, RRF), "sparse" or "dense". "fused" without a vector
                 index is sparse search.
             prefer: how well a passage fits what the query names, in [0, 1] (``Facets.match``); in
-                "fused" mode a candidate's score is multiplied by ``1 + FACET_WEIGHT × prefer(passage)``.
+                "fused" mode a candidate's score is multiplied by ``1 + facet_weight × prefer(passage)``.
 
         Returns:
             Hits best first. ``score`` is the fused RRF score in "fused" mode, else the retriever's
@@ -138,7 +143,7 @@ class HybridRetriever:
         fused = rrf(rankings, weights=weights)
         if prefer is not None:
             fused = sorted(
-                ((pid, score * (1 + FACET_WEIGHT * prefer(self.passages[pid])), r) for pid, score, r in fused),
+                ((pid, score * (1 + self.facet_weight * prefer(self.passages[pid])), r) for pid, score, r in fused),
                 key=lambda item: (-item[1], min(item[2].values()), item[0]),
             )
         return [Hit(self.passages[pid], score, ranks) for pid, score, ranks in fused[:k]]

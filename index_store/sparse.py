@@ -7,8 +7,10 @@ agency, index › component), twice, followed by its text. The two fields' BM25 
 Filters restrict scoring inside bm25s (``weight_mask``), so a filtered query gets the best *allowed*
 passages, not what survives an unfiltered top-k cut.
 
-Saved as bm25s' own npy + json files (``allow_pickle=False``), one folder per field, plus ``ids.json``
-and ``manifest.json``; :meth:`SparseIndex.load` refuses anything missing or garbled.
+Saved as bm25s' own npy + json files (``allow_pickle=False``), one folder per field, plus ``ids.json``,
+``manifest.json`` and planqa's record of every file's size and sha256 (:mod:`index_store.integrity`).
+:meth:`SparseIndex.load` checks the files against that record before reading them: a score array garbled
+at its size loads without an error in numpy and answers from damaged scores, so only the record shows it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from index_store.integrity import file_problems, index_lock_if_possible, record_files
 from index_store.segment import SCHEME, Segmenter, truncate
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets DEBUG on import and chats on stderr
@@ -102,21 +105,33 @@ class SparseIndex:
         return cls(segmenter, [pid for pid, _ in items], models, manifest)
 
     def save(self, folder: Path) -> None:
-        """Write the index to ``folder`` (replaced as a whole: built beside it, then renamed)."""
+        """Write the index to ``folder``, replaced as a whole: built beside it with a record of its files,
+        then renamed over it under the folder's lock.
+
+        Raises:
+            OSError: the files cannot be written (a full disk, a read-only folder); nothing is left of the
+                attempt, and ``folder`` is as it was.
+        """
         folder = Path(folder)
         _sweep_dead_builds(folder)
         tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")  # two processes never share one
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        for field, model in self.models.items():
-            model.save(tmp / field, allow_pickle=False, show_progress=False)
-        (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
         try:
-            tmp.rename(folder)
-        except OSError:  # another process saved the same index a moment earlier: keep theirs
+            tmp.mkdir(parents=True)
+            for field, model in self.models.items():
+                model.save(tmp / field, allow_pickle=False, show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            (tmp / "manifest.json").write_text(json.dumps(self.manifest, indent=1), encoding="utf-8")
+            record_files(tmp)
+        except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        with index_lock_if_possible(folder):  # a reader checks and loads the files under the same lock
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                tmp.rename(folder)
+            except OSError:  # another process saved the same index a moment earlier: keep theirs
+                shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path, segmenter: Segmenter) -> SparseIndex:
@@ -124,11 +139,23 @@ class SparseIndex:
 
         Raises:
             FileNotFoundError: there is no index in ``folder``.
-            SparseIndexError: a file is missing or garbled, or the parts disagree on the passage count.
+            SparseIndexError: a file is missing, garbled or not as planqa saved it (size or sha256 differs from
+                the record), or the parts disagree on the passage count.
         """
         folder = Path(folder)
+        with index_lock_if_possible(folder):
+            return cls._load(folder, segmenter)
+
+    @classmethod
+    def _load(cls, folder: Path, segmenter: Segmenter) -> SparseIndex:
         if not (folder / "manifest.json").exists():
             raise FileNotFoundError(f"no sparse index in {folder}")
+        problems = file_problems(folder)
+        if problems:  # before numpy reads a byte: a garbled array would load without a word
+            raise SparseIndexError(
+                f"the sparse index in {folder} is unreadable: {'; '.join(problems[:3])} — it changed after planqa "
+                "saved it (a run killed while saving, a disk fault or another program)"
+            )
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
             ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))

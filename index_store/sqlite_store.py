@@ -21,10 +21,12 @@ from typing import Any, Literal
 from index_store import _schema as sc
 from index_store._queries import assignment_dict, document_dict, embedding_rows, embedding_selects, filters, score_dict
 from index_store._schema import validate
+from index_store.writable import write_problem
 from ingest.model import CORRECTABLE, PARSER_VERSION, Document, ParsedDocument, Passage
 from ingest.textnorm import fold
 
 DB_NAME = "planqa.sqlite3"
+DB_FILES = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm")  # what a writer writes (WAL mode)
 SPARSE_FOLDER = "bm25"  # the BM25 index next to it (index_store.knowledge_base writes it)
 UpsertStatus = Literal["added", "replaced", "unchanged"]
 _COUNTS = (
@@ -50,7 +52,8 @@ class Store:
     Raises:
         NotADirectoryError: ``kb_dir`` is a file.
         FileNotFoundError: ``readonly`` and there is no knowledge base yet.
-        StoreError: the file was written by another schema version.
+        StoreError: the file was written by another schema version, is not a planqa file, or cannot be
+            opened for writing (a full disk, a folder this user may not write: open it ``readonly`` then).
     """
 
     def __init__(self, kb_dir: Path | str, *, readonly: bool = False) -> None:
@@ -63,22 +66,57 @@ class Store:
         if readonly:
             if not self.path.exists():
                 raise FileNotFoundError(f"there is no knowledge base in {self.kb_dir} yet; run `planqa ingest` first")
-            self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-        else:
-            self.kb_dir.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None)  # we issue BEGIN/COMMIT ourselves
-        self._db.row_factory = sqlite3.Row
-        self._db.create_function("fold", 1, fold, deterministic=True)
+            self._open_read_only()
+            return
+        self.kb_dir.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)  # we issue BEGIN/COMMIT ourselves
         try:
             self._init_schema()
         except sqlite3.DatabaseError as err:
             self._db.close()
+            problem = write_problem(err, self.kb_dir)
+            if problem is not None:
+                raise StoreError(
+                    f"{self.path} cannot be opened for writing: {problem} ({err}); free some space, or "
+                    "use a knowledge base this user may write"
+                ) from err
             raise StoreError(f"{self.path} is not a readable planqa knowledge base ({err}); use another --kb") from err
         except BaseException:
             self._db.close()
             raise
 
+    def _open_read_only(self) -> None:
+        """Open ``mode=ro``; when SQLite cannot (a WAL file whose shared-memory file cannot be created or grown:
+        a read-only mount, another user's folder, a full disk) and no WAL content is pending, open the file
+        as immutable, which reads it without those files."""
+        uri = self.path.resolve().as_uri()
+        wal = self.path.with_name(f"{DB_NAME}-wal")
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            self._db = sqlite3.connect(f"{uri}?{query}", uri=True, isolation_level=None)
+            try:
+                self._init_schema()
+                return
+            except sqlite3.OperationalError as err:
+                self._db.close()
+                pending = wal.exists() and wal.stat().st_size > 0  # immutable would not see those commits
+                if "immutable" in query or pending or write_problem(err, self.kb_dir) is None:
+                    raise StoreError(
+                        f"{self.path} cannot be read ({err}"
+                        f"{'; its -wal file holds commits not yet in the database' if pending else ''}); "
+                        "open it once where it can be written, or use another --kb"
+                    ) from err
+            except sqlite3.DatabaseError as err:
+                self._db.close()
+                raise StoreError(
+                    f"{self.path} is not a readable planqa knowledge base ({err}); use another --kb"
+                ) from err
+            except BaseException:
+                self._db.close()
+                raise
+
     def _init_schema(self) -> None:
+        self._db.row_factory = sqlite3.Row
+        self._db.create_function("fold", 1, fold, deterministic=True)
         self._db.execute("PRAGMA busy_timeout = 5000")  # a reader or a lock-less writer waits, not fails
         self._db.execute("PRAGMA foreign_keys = ON")
         if not self.readonly:
@@ -329,7 +367,20 @@ class Store:
 
     def version(self) -> tuple[int, int]:
         """Changes when the knowledge base changes: (SQLite data_version for other connections' commits,
-        this connection's total changes). Lets readers cache what they loaded."""
+        this connection's total changes). Lets readers cache what they loaded.
+
+        A read-only store whose WAL index (``-shm``) it may not write sees data_version move at every read,
+        so there the first number is taken from the sizes and times of the file and its WAL instead.
+        """
+        if self.readonly:
+            signature = []
+            for path in (self.path, self.path.with_name(f"{DB_NAME}-wal")):
+                try:
+                    st = path.stat()
+                    signature += [st.st_size, st.st_mtime_ns]
+                except FileNotFoundError:
+                    signature += [-1, -1]
+            return hash(tuple(signature)), self._db.total_changes
         return self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes
 
     def integrity_check(self) -> str:

@@ -9,10 +9,10 @@ Chroma's embedded store is not process-safe: only one process may write ``<kb_di
 writers hold the knowledge-base lock); several replicas share one index through a server instead.
 A store that does not open, or whose HNSW files are damaged, raises :class:`VectorIndexError` when it is
 opened, so the caller can rebuild it: the embedded store's files are first compared with the record of how
-planqa last left them (:func:`index_store.vectors.check_files`; Chroma itself can crash the process on a
+planqa last left them (:func:`index_store.integrity.check_files`; Chroma itself can crash the process on a
 garbled HNSW file), then a one-vector probe query finds damage the record cannot (a server's segments).
 The record is rewritten once the store is open, after each write and on close, each time under a lock
-beside the folder (:func:`index_store.vectors.index_lock`) that the next opener waits for.
+beside the folder (:func:`index_store.integrity.index_lock`) that the next opener waits for.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from index_store.vectors import VectorIndexError, check_files, index_lock, record_files
+from index_store.integrity import VectorIndexError, check_files, index_lock, record_files
 
 COLLECTION = "planqa_passages"
 MANIFEST_KEY = "planqa_manifest"

@@ -4,7 +4,7 @@ Files: ``index.faiss`` (``faiss.write_index`` of an ``IndexIDMap2`` over ``Index
 (the passage id of each int64 label, ``null`` for a deleted slot) and ``manifest.json``. No pickle.
 Each write goes to a temporary file first and is moved into place with ``os.replace``, so a killed
 process leaves either the old or the new file; index and ids that disagree are detected on open, and
-both files are compared with the record of what planqa last wrote (:func:`index_store.vectors.check_files`)
+both files are compared with the record of what planqa last wrote (:func:`index_store.integrity.check_files`)
 before FAISS reads them: garbled vectors would otherwise load without an error and answer wrongly.
 
 Exact search on normalised vectors is one scan: about 12 ms per query at 100k × 384 on one core
@@ -23,18 +23,22 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index_store.vectors import VectorIndexError, check_files, index_lock, record_files
+from index_store.integrity import VectorIndexError, check_files, index_lock, record_files
 
 INDEX_FILE, IDS_FILE, MANIFEST_FILE = "index.faiss", "ids.json", "manifest.json"
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:  # a full disk: leave the old file, not half a new one
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _normalised(vectors: np.ndarray, dim: int) -> np.ndarray:
@@ -46,12 +50,13 @@ def _normalised(vectors: np.ndarray, dim: int) -> np.ndarray:
 
 
 class FaissIndex:
-    """A :class:`~index_store.protocols.VectorIndex` in ``folder`` (created when missing).
+    """A :class:`~index_store.protocols.VectorIndex` in ``folder`` (created when missing), or in memory.
 
     Thread-safe: one lock guards the index. Every ``add``/``delete``/``reset`` rewrites the index files.
 
     Args:
-        folder: where the three files live, e.g. ``<kb_dir>/faiss``.
+        folder: where the three files live, e.g. ``<kb_dir>/faiss``; ``None`` keeps the index in memory only
+            (nothing is read or written: a knowledge base this process may not write, or a full disk).
         dim: the embedder's dimension. An index stored with another dimension still opens (its manifest
             tells the caller it is stale) but refuses ``add`` until :meth:`reset`.
 
@@ -61,14 +66,19 @@ class FaissIndex:
 
     kind = "faiss"
 
-    def __init__(self, folder: Path, dim: int) -> None:
+    def __init__(self, folder: Path | None, dim: int) -> None:
         if dim <= 0:
             raise ValueError(f"dim must be a positive int, got {dim!r}")
-        self.folder, self.dim = Path(folder), int(dim)
+        self.dim = int(dim)
         self._lock = threading.RLock()
         self._index: Any = self._empty()
         self._labels: list[str | None] = []  # int64 label → passage id
         self._slot: dict[str, int] = {}  # passage id → int64 label
+        self._manifest: dict[str, Any] | None = None  # the in-memory index's manifest
+        if folder is None:
+            self.folder: Path | None = None
+            return
+        self.folder = Path(folder)
         self._files_lock = index_lock(self.folder)  # no process reads the files while another writes them
         with self._files_lock:
             if (self.folder / INDEX_FILE).exists() or (self.folder / IDS_FILE).exists():
@@ -79,6 +89,7 @@ class FaissIndex:
         return faiss.IndexIDMap2(faiss.IndexFlatIP(self.dim))
 
     def _load(self) -> None:
+        assert self.folder is not None
         where = self.folder / INDEX_FILE
         try:
             index = faiss.read_index(str(where))
@@ -96,9 +107,11 @@ class FaissIndex:
         self._slot = {pid: i for i, pid in enumerate(labels) if pid is not None}
 
     def _save(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         if len(self._labels) > 2 * max(len(self._slot), 512):
             self._compact()  # deleted slots are never reused; renumber once they dominate
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
         with self._files_lock:
             _atomic_write(self.folder / INDEX_FILE, faiss.serialize_index(self._index).tobytes())
             _atomic_write(self.folder / IDS_FILE, json.dumps(self._labels, ensure_ascii=False).encode("utf-8"))
@@ -191,6 +204,8 @@ class FaissIndex:
 
     def read_manifest(self) -> dict[str, Any] | None:
         """``manifest.json``, or None when missing or unreadable (the caller then rebuilds)."""
+        if self.folder is None:
+            return self._manifest
         try:
             manifest = json.loads((self.folder / MANIFEST_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -200,14 +215,18 @@ class FaissIndex:
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         """Write ``manifest.json`` atomically."""
         with self._lock:
+            if self.folder is None:
+                self._manifest = dict(manifest)
+                return
             self.folder.mkdir(parents=True, exist_ok=True)
             _atomic_write(self.folder / MANIFEST_FILE, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
 
     def reset(self) -> None:
         """Drop every vector and the manifest; the index is recreated with this run's ``dim``."""
         with self._lock:
-            self._index, self._labels, self._slot = self._empty(), [], {}
-            (self.folder / MANIFEST_FILE).unlink(missing_ok=True)
+            self._index, self._labels, self._slot, self._manifest = self._empty(), [], {}, None
+            if self.folder is not None:
+                (self.folder / MANIFEST_FILE).unlink(missing_ok=True)
             self._save()
 
     def close(self) -> None:

@@ -79,7 +79,8 @@ def sync_after_ingest(kb: Path, args: argparse.Namespace, *, embedder: Any = Non
     with ``embedder`` when one is already loaded (see :func:`embed_ahead`).
 
     Returns:
-        0, or 1 when the dense side could not be built (BM25 search still works).
+        0, or 1 when the dense side could not be built (BM25 search still works) or an index could not be
+        saved (a full disk: the knowledge base said so in one line; the next search rebuilds it).
     """
     try:
         knowledge = open_kb(kb, args, dense=not args.no_embed, embedder=embedder)
@@ -92,7 +93,12 @@ def sync_after_ingest(kb: Path, args: argparse.Namespace, *, embedder: Any = Non
         try:
             knowledge.sync(progress=progress)
         except Exception as err:  # noqa: BLE001 - records are stored; only the derived index failed
-            _err(f"the search index could not be brought up to date ({type(err).__name__}: {err})")
+            _err(
+                f"the documents are stored, but the search index could not be brought up to date "
+                f"({type(err).__name__}: {err}); the next `planqa ask` or `planqa search` rebuilds it"
+            )
+            return 1
+        if knowledge.unsaved is not None:
             return 1
     return status
 

@@ -1,21 +1,25 @@
 """The ``planqa`` command line: thin wrappers over ``ingest.pipeline`` and ``index_store.Store``.
 
 Settings come from the environment here and nowhere else (see :mod:`planqa.settings`). Domain errors
-become one sentence on stderr: exit status 2 for "cannot run at all" (knowledge base locked or
-unreadable), 1 for "ran, but something failed" (a file that could not be ingested, nothing to remove).
+become one sentence on stderr: exit status 2 for "cannot run at all" (knowledge base locked, read-only
+for a writer, unreadable, or on a disk too full to open it), 1 for "ran, but something failed" (a file
+that could not be ingested, nothing to remove, the search index not saved).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
 
 from index_store import DB_NAME, SPARSE_FOLDER, KbLock, KbLocked, Store, StoreError
+from index_store.writable import KbReadOnly, write_problem
 from ingest.readers import SUPPORTED_EXTENSIONS
 from planqa import _render, settings
 from planqa._ask import cmd_ask, cmd_eval
@@ -147,9 +151,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
             Path(args.kb), host=args.host, port=args.port, embedder=args.embedder, vector_kind=args.vector_index,
             chroma_url=args.chroma_url or None, auth=auth, upload_max_mb=upload_max_mb,
         )  # fmt: skip
-    except OSError as err:  # the port is taken, the address is not ours
-        _err(f"cannot serve on {args.host}:{args.port} ({err}); choose another --port or --host")
+    except OSError as err:
+        if _is_bind_error(err):  # the port is taken, the address is not ours
+            _err(f"cannot serve on {args.host}:{args.port} ({err}); choose another --port or --host")
+        else:  # the knowledge base's disk (full, read-only) or another file problem: say that, not the port
+            _err(_disk_sentence("planqa serve: cannot start", Path(args.kb), err))
         return 2
+
+
+_BIND_ERRNOS = {errno.EADDRINUSE, errno.EADDRNOTAVAIL}
+
+
+def _is_bind_error(err: OSError) -> bool:
+    """Whether ``err`` is the server failing to listen: the socket's own errors, or Gradio's "Cannot find empty
+    port", which it raises (without an errno) after each bind on the port failed."""
+    return err.errno in _BIND_ERRNOS or (err.errno is None and "port" in str(err).lower())
+
+
+def _disk_sentence(what: str, kb: Path, err: BaseException) -> str:
+    """One line for an error of the knowledge base's files: the disk's state when it is the reason."""
+    problem = write_problem(err, kb)
+    detail = f"{type(err).__name__}: {err}"
+    if problem is None:
+        return f"{what}: {detail}"
+    return f"{what}: {problem} ({detail}); free some space, or use a knowledge base this user may write"
 
 
 def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentParser:
@@ -252,6 +277,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (KbLocked, StoreError, NotADirectoryError) as err:
+    except (KbLocked, KbReadOnly, StoreError, NotADirectoryError) as err:
         _err(str(err))
+        return 2
+    except (OSError, sqlite3.OperationalError) as err:
+        if write_problem(err, Path(args.kb)) is None:
+            raise  # not the disk: a bug, whose traceback is wanted
+        _err(_disk_sentence(f"planqa {args.command}: the knowledge base {args.kb} cannot be used", Path(args.kb), err))
         return 2

@@ -163,9 +163,10 @@ def _fake_pipeline(files: list[Path]) -> types.ModuleType:
         return dn_plan(doc_id=stable_id(path.name), path=str(path), content_hash=digest)
 
     fake = types.ModuleType("ingest.pipeline")
-    fake.iter_plan_files = lambda paths: files  # type: ignore[attr-defined]
+    fake.iter_plan_files = lambda paths, refused=None: files  # type: ignore[attr-defined]
     fake.file_hash = lambda p: hashlib.sha256(Path(p).read_bytes()).hexdigest()  # type: ignore[attr-defined]
     fake.parse_file = parse_file  # type: ignore[attr-defined]
+    fake.check_regular = lambda p: Path(p).stat()  # type: ignore[attr-defined]
     fake.load_vocabulary = FakeVocab  # type: ignore[attr-defined]
     return fake
 
@@ -184,7 +185,7 @@ def test_ingest_loop_reports_failures_and_goes_on(
 
     assert cli.main(["--kb", kb, "ingest", "--json", str(tmp_path)]) == 1
     *results, summary = _lines(capsys.readouterr().out)
-    assert all(r.keys() - {"read"} == FILE_KEYS for r in results)
+    assert all(r.keys() - {"read", "stored_as"} == FILE_KEYS for r in results)
     assert all(("read" in r) == (r["status"] in ("added", "replaced")) for r in results)
     assert [r["status"] for r in results] == ["added", "failed", "failed", "added", "failed"]
     assert summary == {"summary": {"added": 2, "replaced": 0, "unchanged": 0, "failed": 3}}

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 from index_store import Store
-from index_store.vectors import FILES_RECORD, VectorIndexError, check_files
+from index_store.integrity import FILES_RECORD, VectorIndexError, check_files
 from planqa import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -456,7 +456,7 @@ _OPEN_DAMAGED = """
 import sys
 import numpy as np
 from index_store.vec_chroma import ChromaIndex
-from index_store.vectors import VectorIndexError
+from index_store.integrity import VectorIndexError
 for folder in sys.argv[1:]:
     print("opening", folder, flush=True)
     try:
@@ -503,7 +503,7 @@ def test_a_garbled_hnsw_file_is_refused_before_chroma_reads_it(tmp_path: Path) -
 _OPEN_AT = """
 import sys, time
 from index_store.vec_chroma import ChromaIndex
-from index_store.vectors import VectorIndexError
+from index_store.integrity import VectorIndexError
 while time.time() < float(sys.argv[2]):
     time.sleep(0.0005)
 try:
@@ -646,8 +646,8 @@ def test_a_chroma_store_that_fails_to_open_is_rebuilt_in_the_same_process(tmp_pa
     from fakes import FakeEmbedder
     from plan_factory import dn_plan
 
+    from index_store.integrity import record_files
     from index_store.knowledge_base import KnowledgeBase
-    from index_store.vectors import record_files
 
     kb, messages = tmp_path / "kb", list[str]()
     with Store(kb) as store:

@@ -14,10 +14,11 @@ import pytest
 
 from eval._bench import chroma_binary, free_port
 from eval._bench import chroma_server as bench_chroma_server
+from index_store.integrity import VectorIndexError
 from index_store.protocols import VectorIndex
 from index_store.vec_chroma import ChromaIndex
 from index_store.vec_faiss import FaissIndex
-from index_store.vectors import VectorIndexError, open_vector_index
+from index_store.vectors import open_vector_index
 
 DIM, N = 32, 300
 IDS = [f"p{i:03d}" for i in range(N)]

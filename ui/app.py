@@ -15,11 +15,12 @@ from typing import Any
 import gradio as gr
 
 from index_store import KbLocked
+from index_store.writable import KbReadOnly
 from ui import handlers, render
 from ui.catalog import Catalog
 from ui.export import TABLE_HEADERS
 from ui.service import SUPPORTED, PlanqaService
-from ui.style import EXAMPLES, LOCKED, SHOW_LAST_TURN, TITLE
+from ui.style import EXAMPLES, LOCKED, READ_ONLY, SHOW_LAST_TURN, TITLE
 
 NO_SOURCES = "Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."
 
@@ -240,6 +241,8 @@ def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, picker
             rows, summary = handlers.upload(service, files, lambda f, m: progress(f, desc=m))
         except KbLocked as err:
             raise gr.Error(LOCKED) from err
+        except KbReadOnly as err:
+            raise gr.Error(READ_ONLY) from err
         return rows, summary, None
 
     def on_remove(doc_id: str | None) -> str:
@@ -247,12 +250,16 @@ def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, picker
             return handlers.remove(service, doc_id)
         except KbLocked as err:
             raise gr.Error(LOCKED) from err
+        except KbReadOnly as err:
+            raise gr.Error(READ_ONLY) from err
 
     def on_correct(doc_id: str | None, province: str, level: str | None, issuer: str) -> str:
         try:
             return handlers.correct(service, doc_id, province, level, issuer)
         except KbLocked as err:
             raise gr.Error(LOCKED) from err
+        except KbReadOnly as err:
+            raise gr.Error(READ_ONLY) from err
 
     refreshed = [*pickers, ui.summary, ui.docs, ui.doc, ui.fix_doc]
     ui.upload.click(on_upload, inputs=[ui.files], outputs=[ui.results, ui.status, ui.files], api_name="upload").then(

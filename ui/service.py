@@ -311,11 +311,14 @@ class PlanqaService:
                     self._kb.sync(progress=lambda done, total: progress(
                         (len(files) + done / max(total, 1)) / (len(files) + 1), f"Đang lập chỉ mục {done}/{total} đoạn"
                     ))  # fmt: skip
+                    why = disk_reason(OSError(errno.ENOSPC, "")) if self._kb.unsaved else None
                 except OSError as err:  # the plans are committed; only the derived index could not be written
                     self.log(f"the search index could not be saved after an upload ({err}); it is rebuilt later")
-                    for r in results:
-                        if r["status"] in ("added", "replaced"):
-                            r["index_pending"] = disk_reason(err)
+                    why = disk_reason(err)
+                # a full disk: the knowledge base keeps the index in memory and says why in ``unsaved``
+                for r in results:
+                    if why and r["status"] in ("added", "replaced"):
+                        r["index_pending"] = why
         return results
 
     def _ingest_upload(

@@ -31,6 +31,10 @@ SHOW_LAST_TURN = """() => { setTimeout(() => {
   if (sources) { sources.scrollTop = 0; }
 }, 80); }"""
 LOCKED = "Kho tài liệu đang được một tiến trình khác ghi (ví dụ lệnh planqa ingest). Hãy thử lại sau ít phút."
+READ_ONLY = (
+    "Kho tài liệu này chỉ cho đọc (thư mục chỉ đọc, của người dùng khác, hoặc đĩa đã đầy): vẫn hỏi đáp được, "
+    "nhưng không nạp, sửa hay xoá văn bản được. Hãy báo quản trị viên."
+)
 CSS = """
 .gradio-container { max-width: 1440px !important; width: 100%; margin: 0 auto !important; }
 #pq-header h2 { margin: 0.2em 0 0; }

@@ -19,9 +19,14 @@ from ingest.vocab import Vocabulary
 from ingest.vocab_load import read_toml
 
 HEAD_PARAS = 40
+# Metadata is read from each paragraph's first 3,000 characters (the longest paragraph of the bundled plans
+# has 1,900): a header line is short, and a paragraph of megabytes would otherwise be searched for places,
+# agencies and indices several times over.
+LINE_CHARS = 3000
 NOT_A_PLAN = "not recognised as a plan; ingested as plain passages"
 
-_NUMBER_RE = re.compile(r"^so\s*[:.]?\s*([0-9a-z.]*\s*/\s*[0-9a-z]+(?:\s*-\s*[0-9a-z]+)*)", re.I)
+# "*+" takes every space at once: "\s*[:.]?\s*" alone would try each split of a run of spaces (quadratic)
+_NUMBER_RE = re.compile(r"^so\s*+[:.]?\s*+([0-9a-z.]*\s*/\s*[0-9a-z]+(?:\s*-\s*[0-9a-z]+)*)", re.I)
 _DATE_RE = re.compile(r"^([^,\d]{2,60}),\s*ngay\s*(\d{1,2})?\D{0,3}?\s*thang\s*(\d{1,2})?\s*nam\s*(\d{4})")
 _SECTION_RE = re.compile(r"^(?:[IVX]+|\d+)\s*[.)]\s")
 _NAME_WORD_RE = re.compile(r"^[^\W\d_][^\W\d_'’.]*$")
@@ -142,7 +147,7 @@ def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> 
         for mention in vocab.find_agencies(line):
             if fold(mention.canonical).startswith(("cac ", "ubnd cac", "uy ban nhan dan cac")):
                 continue  # "UBND các huyện xây dựng kế hoạch …" is what the plan asks of them, not who issued it
-            if re.match(r"\s*(?:xay dung|ban hanh|lap)\s+ke hoach", fold(line[mention.end : mention.end + 40])):
+            if re.match(r"(?:xay dung|ban hanh|lap)\s+ke hoach", fold(line[mention.end : mention.end + 40])):
                 from_body = mention.canonical
                 break
         if from_body:
@@ -162,7 +167,9 @@ def _issuer(vocab: Vocabulary, doc_number: str, place: str, body: list[str]) -> 
 
 
 _HEADER_STOPS = ("cong hoa", "doc lap", "ke hoach", "quyet dinh", "v/v")
-_LOCAL_RE = re.compile(r"\b(HUYỆN|THỊ XÃ|THÀNH PHỐ|QUẬN|TỈNH)\s+(.+)$")
+# the place named at the end of a header line; searched in the line's last row only, so "(.+)$" need not
+# scan to a line break after every "TỈNH" of the line
+_LOCAL_RE = re.compile(r"\b(HUYỆN|THỊ XÃ|THÀNH PHỐ|QUẬN|TỈNH)\s+(.+)")
 _PROSE_NUMBER_RE = re.compile(
     r"(?:ban hành|phê duyệt)\s+(?:Kế hoạch|Quyết định|Công văn|văn bản|Chương trình)\s+(?:số\s+)?"
     r"(\d{1,5}/(?:(?:19|20)\d\d/)?[A-ZĐ][A-ZĐa-z0-9&]*(?:-[A-ZĐa-z0-9&]+)*)"
@@ -185,7 +192,7 @@ def _header_issuer(vocab: Vocabulary, lines: list[str]) -> tuple[str, str, str, 
     provinces = vocab.find_provinces(text)
     province, locality, level = (provinces[0] if provinces else ""), "", ""
     for line in reversed(head):
-        m = _LOCAL_RE.search(line)
+        m = _LOCAL_RE.search(line.rstrip("\n").rpartition("\n")[2])
         if m:
             name = m.group(2).strip().title()
             kind = m.group(1).lower()
@@ -229,7 +236,39 @@ def _main_province(vocab: Vocabulary, lines: list[str]) -> str:
     return top if n >= 2 * max(second, 1) or (n >= 1 and second == 0) else ""
 
 
-_PROPERTY_RE = re.compile(r"^\|?\s*([^|:]{3,30}?)\s*[|:]\s*([^|]{2,120}?)\s*\|?\s*$")
+def _span_between_spaces(text: str, start: int, stop: int, low: int, high: int) -> str | None:
+    """``text[start:stop]`` read as spaces, a span of ``low`` to ``high`` characters, spaces: the span, or ``None``.
+
+    Of the ways to read it, the one a pattern ``\\s*(.{low,high}?)\\s*`` takes: the longest opening spaces,
+    then the shortest span — found without trying every split of a long run of spaces.
+    """
+    lead = start
+    while lead < stop and text[lead].isspace():
+        lead += 1
+    reach = max(len(text[:stop].rstrip()), start)  # the span ends at or after the last non-space
+    for begin in range(lead, start - 1, -1):
+        end = max(reach, begin + low)
+        if end - begin > high:
+            return None  # starting earlier only makes the span longer
+        if end <= stop:
+            return text[begin:end]
+    return None
+
+
+def _property(text: str) -> tuple[str, str] | None:
+    """A portal's label–value line, ``"| Số | 1356/QĐ-UBND |"`` or ``"Ngày ban hành: 15/10/2024"`` →
+    ``(label, value)``; the label 3–30 characters, the value 2–120, neither holding a bar."""
+    first = 1 if text.startswith("|") else 0
+    seps = [j for j in (text.find("|", first), text.find(":", first)) if j >= 0]
+    if not seps:
+        return None
+    sep = min(seps)
+    label = _span_between_spaces(text, first, sep, 3, 30)
+    bar = text.find("|", sep + 1)
+    if label is None or (bar >= 0 and text[bar + 1 :].strip()):
+        return None  # after the value, only a closing bar and spaces
+    value = _span_between_spaces(text, sep + 1, len(text) if bar < 0 else bar, 2, 120)
+    return None if value is None else (label, value)
 
 
 def _properties(raw: RawDocument, cues: _Cues) -> dict[str, str]:
@@ -237,9 +276,9 @@ def _properties(raw: RawDocument, cues: _Cues) -> dict[str, str]:
     pairs: list[tuple[str, str]] = []
     for block in raw.blocks[:HEAD_PARAS]:
         if isinstance(block, Para):
-            m = _PROPERTY_RE.match(block.text.strip())
-            if m:
-                pairs.append((m.group(1), m.group(2)))
+            pair = _property(block.text.strip())
+            if pair:
+                pairs.append(pair)
         else:
             pairs += [(row[0], row[1]) for row in block.rows if len(row) >= 2 and row[0] and row[1]]
     found: dict[str, str] = {}
@@ -264,7 +303,7 @@ def extract_metadata(raw: RawDocument, vocab: Vocabulary) -> Document:
         A text with no "KẾ HOẠCH"/"KH-" and no index gets ``is_plan=False`` and a warning.
     """
     cues = _cues(vocab.folder)
-    lines = [p for p in (_plain(b.text) for b in raw.blocks if isinstance(b, Para)) if p]
+    lines = [p for p in (_plain(b.text[:LINE_CHARS]) for b in raw.blocks if isinstance(b, Para)) if p]
     head = lines[:HEAD_PARAS]
     props = _properties(raw, cues)
     doc_number = _doc_number(head) or props.get("number", "").replace(" ", "") or _prose_number(head)

@@ -19,7 +19,7 @@ def stable_id(*parts: object, length: int = 16) -> str:
 
 # What the parser makes of the same bytes: bump it when a change to ingest/ alters the records or passages
 # of an unchanged file, so that the store re-parses files it would otherwise skip by content hash.
-PARSER_VERSION = "11"
+PARSER_VERSION = "12"
 
 
 @dataclass(frozen=True)

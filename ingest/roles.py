@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,10 +36,12 @@ from ingest.vocab_text import PhraseTable, tokenize
 ROLES_FILE = Path(__file__).with_name("vocab") / "roles.toml"
 LEAD, COOP, ASSIGNER, MENTION = "lead", "coop", "assigner", "mention"
 _CLAUSE_RE = re.compile(r"[;]|[.!?](?=\s+[^\s\d])")
-_LABEL_RE = re.compile(r"^[\s\-–+•*]*([^:\n]{2,60}?)\s*:\s*")
+_LABEL_MARKS = "-–+•*"  # bullets and dashes that may open a label line, with spaces
+_LABEL_CHARS = 60  # a label is 2 to 60 characters before its colon
 _FILLERS = frozenset({"cho", "giup", "voi", "cac"})
 _PREPOSITION_RE = re.compile(r"\b(?:cua|tai|cho|voi|ve|doi voi|trong|thuoc|boi|qua|den|tu)\s*$")
-_GROUP_GAP_RE = re.compile(r"^[\s,]*(?:(?:và|va|cùng|cung|với|voi)\s*)?[\s,]*$", re.IGNORECASE)
+# possessive runs (*+): the joining word cannot start with a space or a comma, so giving some back never helps
+_GROUP_GAP_RE = re.compile(r"^[\s,]*+(?:(?:và|va|cùng|cung|với|voi)\s*+)?[\s,]*+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -81,19 +84,46 @@ def _cues(path: Path = ROLES_FILE) -> _Cues:
         raise ValueError(f"{path}: missing or malformed key {exc}; expected lead, coop, assign, act lists") from exc
 
 
+def _label_of(text: str) -> tuple[str, int, int] | None:
+    """The label a line opens with, before its first colon: ``(label, end of label, end of the colon and the
+    spaces after it)``, or ``None``. Bullets and dashes before it are dropped; the label is 2 to 60 characters,
+    on one line, with the spaces before the colon left out ("- Cơ quan phối hợp : Sở Y tế" → "Cơ quan phối hợp").
+
+    What ``^[\\s\\-–+•*]*([^:\\n]{2,60}?)\\s*:\\s*`` matched, found without backtracking: that pattern tried
+    every split of a long run of spaces or dashes, quadratic in its length.
+    """
+    colon = text.find(":")
+    if colon < 2:
+        return None
+    marks = 0  # the run of spaces, bullets and dashes the line opens with
+    while marks < colon and (text[marks].isspace() or text[marks] in _LABEL_MARKS):
+        marks += 1
+    reach = len(text[:colon].rstrip())  # only spaces may stand between the label and its colon
+    # the longest opening run first (it gives back characters to the label only when it must), then the
+    # shortest label; a label may not hold a line break
+    for start in range(min(marks, colon - 2), max(0, reach - _LABEL_CHARS) - 1, -1):
+        end = max(reach, start + 2)
+        if end - start <= _LABEL_CHARS and "\n" not in text[start:end]:
+            after = colon + 1
+            while after < len(text) and text[after].isspace():
+                after += 1
+            return text[start:end], end, after
+    return None
+
+
 def _label(text: str, mentions: Sequence[Any], cues: _Cues) -> tuple[str, int] | None:
     """``(role, end of label)`` when ``text`` opens with a role label ("Cơ quan phối hợp: …")."""
-    m = _LABEL_RE.match(text)
-    if not m or any(x.start < m.end(1) for x in mentions):
+    found = _label_of(text)
+    if found is None or any(x.start < found[1] for x in mentions):
         return None
-    label = fold(m.group(1))
+    label = fold(found[0])
     if not any(r in label for r in cues.label_roles):
         return None
     if not any(n in label for n in cues.label_nouns) and not any(
-        kind in (LEAD, COOP) for _, _, kind in cues.table.find_all(tokenize(m.group(1)))
+        kind in (LEAD, COOP) for _, _, kind in cues.table.find_all(tokenize(found[0]))
     ):
         return None
-    return (COOP if "phoi hop" in label and "chu tri" not in label else LEAD), m.end()
+    return (COOP if "phoi hop" in label and "chu tri" not in label else LEAD), found[2]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -131,8 +161,12 @@ def _find_roles(text: str, vocab: Any, cues_path: Path) -> list[Role]:
         return []
     out: list[Role] = []
     offset = 0
+    # mentions come left to right: the ones of a line or a clause are a slice, found by bisection (a long
+    # text of many lines and mentions is read in one pass, not lines × mentions)
+    starts = [m.start for m in mentions]
     for line in text.split("\n"):
-        inside = [m for m in mentions if offset <= m.start < offset + len(line)]
+        lo, hi = bisect_left(starts, offset), bisect_left(starts, offset + len(line))
+        inside = mentions[lo:hi]
         if inside:
             label = _label(line, [_shift(m, -offset) for m in inside], cues)
             if label is not None:
@@ -140,9 +174,9 @@ def _find_roles(text: str, vocab: Any, cues_path: Path) -> list[Role]:
                 out += [Role(m.canonical, role if m.start - offset >= end else MENTION, m.start, m.end) for m in inside]
             else:
                 for start, end in _clauses(line):
-                    clause = [m for m in inside if offset + start <= m.start < offset + end]
-                    if clause:
-                        out += _clause_roles(text, offset + start, offset + end, clause, cues)
+                    a, b = bisect_left(starts, offset + start, lo, hi), bisect_left(starts, offset + end, lo, hi)
+                    if a < b:
+                        out += _clause_roles(text, offset + start, offset + end, mentions[a:b], cues)
         offset += len(line) + 1
     return out
 
@@ -158,6 +192,13 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         for tokens in (tokenize(clause),)
         for i, j, kind in cues.table.find_all(tokens)
     ]
+    # cue matches do not overlap and come left to right, so their starts and their ends both increase: the
+    # cues between two points are a slice of them
+    hit_starts, hit_ends = [s for s, _, _ in hits], [e for _, e, _ in hits]
+
+    def between(lo: int, hi: int) -> range:
+        return range(bisect_left(hit_starts, lo), bisect_right(hit_ends, hi))
+
     groups: list[list[Any]] = []
     for m in mentions:
         if groups and _GROUP_GAP_RE.match(text[groups[-1][-1].end : m.start]):
@@ -170,8 +211,9 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         g_start, g_end = group[0].start, group[-1].end
         nxt = groups[n + 1][0].start if n + 1 < len(groups) else end
         # cues inside a mention are part of its name ("Ban Chỉ đạo"), never cues
-        before = [k for s, e, k in hits if prev_end <= s and e <= g_start]
-        after = [k for s, e, k in hits if g_end <= s and e <= nxt]
+        before_at = between(prev_end, g_start)
+        before = [hits[k][2] for k in before_at]
+        after = [hits[k][2] for k in between(g_end, nxt)]
         gap_before = text[prev_end:g_start]
         # "… của bộ phận một cửa chưa đảm bảo": a name after a preposition is no subject
         governed = bool(_PREPOSITION_RE.search(fold(gap_before)))
@@ -183,10 +225,10 @@ def _clause_roles(text: str, start: int, end: int, mentions: Sequence[Any], cues
         colon_after = text[g_end:nxt].lstrip().startswith(":")
         first_after = after[0] if after else None
         last = before[-1] if before else None
-        direct = last if last is not None and _adjacent(text, hits, prev_end, g_start, cues) else None
+        direct = last if last is not None and _adjacent(text, hit_ends[before_at[-1]], g_start, cues) else None
         if direct == "assign" or (last == "assign" and first_after not in ("assign",)):
             # "đề nghị Ủy ban MTTQ phối hợp …" asks it to coordinate; "Giao Sở X phối hợp với Sở Y …" makes X act
-            loose_coop = first_after == COOP and not re.match(r"\s*phoi hop voi", fold(text[g_end:nxt]))
+            loose_coop = first_after == COOP and not fold(text[g_end:nxt]).startswith("phoi hop voi")
             role = COOP if loose_coop else LEAD
         elif direct == COOP:
             role = COOP
@@ -220,12 +262,10 @@ def _strip_titles(text: str, cues: _Cues) -> str:
     return " ".join(kept)
 
 
-def _adjacent(text: str, hits: Sequence[tuple[int, int, str]], prev_end: int, g_start: int, cues: _Cues) -> bool:
-    """Whether the last cue before a group stands right before it ("giao cho Thủ trưởng các sở …")."""
-    ends = [e for s, e, _ in hits if prev_end <= s and e <= g_start]
-    if not ends:
-        return False
-    gap = tokenize(text[max(ends) : g_start])
+def _adjacent(text: str, cue_end: int, g_start: int, cues: _Cues) -> bool:
+    """Whether the last cue before a group, ending at ``cue_end``, stands right before it ("giao cho Thủ
+    trưởng các sở …")."""
+    gap = tokenize(text[cue_end:g_start])
     k = 0
     while k < len(gap):
         m = cues.holders.match_at(gap, k)
@@ -247,10 +287,10 @@ def is_role_label(line: str, vocab: Any, cues_path: Path = ROLES_FILE) -> bool:
 def is_qualifier(line: str, cues_path: Path = ROLES_FILE) -> bool:
     """A line that qualifies the item above it: a short label and a colon ("Thời gian: Quý II/2024",
     "Cơ quan phối hợp: Phòng Tư pháp", "- Đơn vị chủ trì: …")."""
-    m = _LABEL_RE.match(line)
-    if not m or len(m.group(1).split()) > 6:
+    found = _label_of(line)
+    if found is None or len(found[0].split()) > 6:
         return False
-    label = fold(m.group(1))
+    label = fold(found[0])
     return any(label.startswith(w) for w in _cues(cues_path).qualifier_labels)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 _SENTENCE_RE = re.compile(r"\n+|(?<=[.!?])\s+(?=[\-+•*(\"“A-ZĐÀ-Ỹ0-9])")
-_ABBREVIATION_RE = re.compile(r"(?:^|\s)(?:TP|TX|KT|TM|TL|TUQ|Q|P|ThS|TS|PGS|GS|Tp)\.$")
+_ABBREVIATIONS = frozenset({"TP", "TX", "KT", "TM", "TL", "TUQ", "Q", "P", "ThS", "TS", "PGS", "GS", "Tp"})
+_LONGEST = max(map(len, _ABBREVIATIONS)) + 1  # with its full stop
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -23,7 +24,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _SENTENCE_RE.finditer(text):
-        if "\n" not in m.group(0) and _ABBREVIATION_RE.search(text[pos : m.start()]):
+        if "\n" not in m.group(0) and _ends_with_abbreviation(text, pos, m.start()):
             continue  # "TP. Hồ Chí Minh", "KT. CHỦ TỊCH": an abbreviation, not the end of a sentence
         spans.append((pos, m.start()))
         pos = m.end()
@@ -37,3 +38,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         if e > s:
             out.append((s, e))
     return out
+
+
+def _ends_with_abbreviation(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends with "TP." or another abbreviation standing as a word of its own.
+
+    Only the last few characters are looked at: a sentence that runs on past thousands of "TP." (each one
+    skipped) would otherwise be searched again from its start at every one of them.
+    """
+    window = text[max(start, end - _LONGEST - 1) : end]
+    word = window.rsplit(None, 1)[-1] if window.strip() else ""
+    standalone = len(word) < len(window) or end - len(word) == start  # a space before it, or the piece's start
+    return standalone and word.endswith(".") and word[:-1] in _ABBREVIATIONS

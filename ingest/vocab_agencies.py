@@ -11,7 +11,8 @@ from ingest.vocab_places import Places
 from ingest.vocab_text import PhraseTable, Token, phrase_key, tokenize
 
 _BULLET_RE = re.compile(r"^[\s\-–—+•*·]+")
-_TRAIL_RE = re.compile(r"[\s.,;:/*\-–—]+$")
+# (?<!…): a run of trailing marks is tried from its first character only, not again from each of the others
+_TRAIL_RE = re.compile(r"(?<![\s.,;:/*\-–—])[\s.,;:/*\-–—]+$")
 _QUALIFIER_LEAD = frozenset({"cua"})
 _LEVELS = ("thành phố", "thị xã", "quận", "huyện", "tỉnh")  # level words a canonical name may end with
 _MAX_NAME_WORDS = 12  # an unknown agency name is cut after this many words
@@ -178,7 +179,7 @@ class AgencyMatcher:
         for item in re.split(r"[,;]", text[tokens[i + 2].start : tokens[j - 1].end]):
             parts = [item]
             if self.canonical_exact(f"{head} {item}") is None and self.canonical_exact(item) is None:
-                parts = re.split(r"\s+(?:và|va)\s+", item)
+                parts = re.split(r"(?<!\s)\s+(?:và|va)\s+", item)
             for part in parts:
                 if not part.strip():
                     continue

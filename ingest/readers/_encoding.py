@@ -22,17 +22,20 @@ _WORD_RE = re.compile(r"\w+")
 _SAMPLE = 8192  # bytes looked at for the NUL pattern; enough to be sure, cheap on big files
 
 
+def _is_junk(ch: str) -> bool:
+    return ch not in _ALLOWED_CONTROLS and (ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"))
+
+
 def _junk_share(text: str) -> float:
     """Share of characters that never appear in a plan: controls, U+FFFD, private-use, unassigned."""
     if not text:
         return 0.0
-    bad = 0
-    for ch in text:
-        if ch in _ALLOWED_CONTROLS:
-            continue
-        if ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Co", "Cn", "Cs"):
-            bad += 1
-    return bad / len(text)
+    # each distinct character is judged once (a plan has a few hundred), then the junk ones are dropped in one pass
+    junk = [ch for ch in set(text) if _is_junk(ch)]
+    if not junk:
+        return 0.0
+    kept = text.translate(dict.fromkeys(map(ord, junk)))
+    return (len(text) - len(kept)) / len(text)
 
 
 def _reads_as_vietnamese(text: str) -> bool:

@@ -9,6 +9,7 @@ Tables flattened one cell per line are left as paragraphs: finding them is the s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ..limits import Limits
 from ..model import Block
@@ -16,23 +17,123 @@ from ..textnorm import clean_line, nfc, normalize_text
 from ._common import TextBuilder, check_text
 from ._encoding import decode_bytes
 
-_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+|$)(.*?)(?:\s+#+)?\s*$")
+_HEADING_OPEN_RE = re.compile(r"(#{1,6})(?:\s+|$)")
 _PIPE_RULE_RE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
-_STRONG_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_EM_RE = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
-# Emphasis opened on one line and closed on the next ("**KT.GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC**"); a "* " bullet
-# is followed by a space and is left alone.
-_EDGE_RE = re.compile(r"^\*+(?=\S)|(?<=\S)\*+$")
 _CELL_SPLIT_RE = re.compile(r"(?<!\\)\|")
 _ATX_LINE_RE = re.compile(r"^#{1,6}\s+\S", re.MULTILINE)
+
+# Emphasis is matched by scanning, not by a regular expression: "(\*\*)(?=\S)(.+?)(?<=\S)\1" tries every
+# opening mark against the rest of the line, so a line of 32,000 unclosed " *a" took 31 s (quadratic).
+# The scanner finds what that pattern found — the shortest closing mark after each opening one — in one pass.
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """``(level, title)`` of an ATX heading ("## Tiêu đề ##"), else ``None``; closing hashes dropped."""
+    m = _HEADING_OPEN_RE.match(line)
+    if not m:
+        return None
+    title = line[m.end() :].rstrip()
+    if title.endswith("#"):
+        bare = title.rstrip("#")
+        if bare and bare[-1].isspace():
+            title = bare.rstrip()
+    return len(m.group(1)), title
+
+
+class _Next:
+    """Where ``pattern`` next matches at or after a position (``-1``: nowhere), for positions asked in
+    increasing order: an answer is kept while it stays ahead, so the line is searched once in all."""
+
+    def __init__(self, pattern: re.Pattern[str], text: str) -> None:
+        self.pattern, self.text = pattern, text
+        self.found: int | None = None
+
+    def at_or_after(self, pos: int) -> int:
+        if self.found is None or 0 <= self.found < pos:
+            m = self.pattern.search(self.text, pos)
+            self.found = m.start() if m else -1
+        return self.found
+
+
+# an opening mark stands before a non-space, a closing one after a non-space; a single star also stands apart
+# from words and other stars on its outer side ("2*3*4" is no emphasis)
+_STRONG_OPEN = {"**": re.compile(r"\*\*(?=\S)"), "__": re.compile(r"__(?=\S)")}
+_STRONG_CLOSE = {"**": re.compile(r"(?<=\S)\*\*"), "__": re.compile(r"(?<=\S)__")}
+_EM_OPEN = re.compile(r"(?<![\w*])\*(?=\S)")
+_EM_CLOSE = re.compile(r"(?<=\S)\*(?![\w*])")
+
+
+def _by_line(strip: Callable[[str], str], text: str) -> str:
+    # emphasis never spans a line break (no pattern of the kind matched one), so each line is its own job
+    return "\n".join(strip(line) for line in text.split("\n")) if "\n" in text else strip(text)
+
+
+def _strip_strong(text: str) -> str:
+    """``**x**`` and ``__x__`` → ``x``: an opening mark, then the first closing mark of the same kind."""
+    return _by_line(_strong_in_line, text)
+
+
+def _strong_in_line(line: str) -> str:
+    marks = [mark for mark in _STRONG_OPEN if mark in line]
+    opening = {mark: _Next(_STRONG_OPEN[mark], line) for mark in marks}
+    closing = {mark: _Next(_STRONG_CLOSE[mark], line) for mark in marks}
+    out: list[str] = []
+    pos = 0
+    while marks:
+        found = {mark: opening[mark].at_or_after(pos) for mark in marks}
+        marks = [mark for mark in marks if found[mark] >= 0]
+        if not marks:
+            break
+        mark = min(marks, key=found.__getitem__)
+        i = found[mark]
+        j = closing[mark].at_or_after(i + 3)
+        if j < 0:
+            marks.remove(mark)  # no closing left: none of this mark's later openings closes either
+            continue
+        out += [line[pos:i], line[i + 2 : j]]
+        pos = j + 2
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def _strip_em(text: str) -> str:
+    """``*x*`` → ``x``: an opening star, then the first closing one."""
+    return _by_line(_em_in_line, text)
+
+
+def _em_in_line(line: str) -> str:
+    closing = _Next(_EM_CLOSE, line)
+    out: list[str] = []
+    pos = 0
+    while (m := _EM_OPEN.search(line, pos)) and (j := closing.at_or_after(m.start() + 2)) >= 0:
+        out += [line[pos : m.start()], line[m.end() : j]]
+        pos = j + 1
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def _strip_edge_marks(line: str) -> str:
+    """Emphasis opened on one line and closed on the next ("**KT.GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC**") loses its
+    marks; a "* " bullet is followed by a space and is left alone."""
+    n = len(line)
+    lead = n - len(line.lstrip("*"))
+    start = lead if 0 < lead < n and not line[lead].isspace() else lead - 1 if lead >= 2 else 0
+    tail = max(len(line.rstrip("*")), start, 1)
+    if tail < n and not line[tail - 1].isspace():
+        end = tail
+    elif tail + 1 < n:
+        end = tail + 1
+    else:
+        end = n
+    return line[start:end]
 
 
 def _unmark(line: str) -> str:
     """Markdown inline marks removed: emphasis, escapes, hard-break backslash."""
-    line = _STRONG_RE.sub(r"\2", line)
-    line = _EM_RE.sub(r"\1", line)
-    line = _EDGE_RE.sub("", line.strip())
+    line = _strip_strong(line)
+    line = _strip_em(line)
+    line = _strip_edge_marks(line.strip())
     line = line.removesuffix("\\")
     return clean_line(_ESCAPE_RE.sub(r"\1", line))
 
@@ -71,8 +172,8 @@ def _layout(lines: list[str], tabbed: list[bool], markdown: bool) -> TextBuilder
                 continue
             line = clean_line(line)  # tabs inside a paragraph are only spacing
         level = None
-        if markdown and (m := _HEADING_RE.match(line)):
-            level, line = len(m.group(1)), m.group(2)
+        if markdown and (head := _heading(line)):
+            level, line = head
         text = _unmark(line) if markdown else line
         if text:
             out.para(text, heading_level=level)

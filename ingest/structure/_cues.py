@@ -27,7 +27,8 @@ _ROMAN = {
     "XI": 11,
     "XII": 12,
 }
-_STT_RE = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?$|^([IVX]{1,4})\.?$")
+# a row number of any length ("7", "4.1", "105", "1203."): a table of 1,500 rows numbers them all
+_STT_RE = re.compile(r"^(\d+(?:\.\d+){0,3})\.?$|^([IVX]{1,4})\.?$")
 _DATE_RE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}/20\d\d\b")
 
 
@@ -86,12 +87,18 @@ def is_successor(prev: Stt | None, last_roman: int, cand: Stt) -> bool:
     if kind == "roman":
         return nums[0] == last_roman + 1
     if prev is None or prev[0] == "roman":
-        # a table (or a group) may start mid-numbering when it continues from an earlier page
-        return len(nums) == 1 or nums[-1] == 1
+        # a table (or a group) may start mid-numbering when it continues from an earlier page; a year
+        # ("2024" under "Năm") is a figure, not where the numbering starts
+        return (len(nums) == 1 and not is_year(cand)) or nums[-1] == 1
     p = prev[1]
     if nums == p + (1,):
         return True
     return any(nums == p[:k] + (p[k] + 1,) for k in range(len(p)))
+
+
+def is_year(stt: Stt) -> bool:
+    """A bare number that reads as a year (1900–2100): a column label or a figure rather than a row number."""
+    return stt[0] == "arabic" and len(stt[1]) == 1 and 1900 <= stt[1][0] <= 2100
 
 
 def is_deadline(text: str, cues: Cues) -> bool:
@@ -112,7 +119,7 @@ def task_score(line: str, cues: Cues) -> float:
         score += 1.0
     if any(w in f for w in cues.target_words):
         score -= 0.6
-    if re.search(r"\d+\s*%", f):
+    if re.search(r"\d\s*%", f):  # not "\d+": that tries every digit of a long number again
         score -= 0.6
     return score
 

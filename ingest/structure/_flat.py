@@ -18,7 +18,16 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from ingest.model import Para, Table
-from ingest.structure._cues import Cues, header_role, is_deadline, is_successor, is_total_row, parse_stt, task_score
+from ingest.structure._cues import (
+    Cues,
+    header_role,
+    is_deadline,
+    is_successor,
+    is_total_row,
+    is_year,
+    parse_stt,
+    task_score,
+)
 from ingest.textnorm import fold
 
 _HEADING_WITH_TEXT = re.compile(r"^(?:[IVX]{1,4}|\d{1,2}(?:\.\d{1,2})*)\.?\s+\S.{3,}")
@@ -33,7 +42,8 @@ def _ends_table(text: str) -> bool:
 
 
 def _is_header_cell(text: str) -> bool:
-    return len(text.split()) <= 9 and not text.startswith(("-", "+")) and parse_stt(text) is None
+    stt = parse_stt(text)
+    return len(text.split()) <= 9 and not text.startswith(("-", "+")) and (stt is None or is_year(stt))
 
 
 def find_flat_tables(paras: Sequence[Para], cues: Cues, is_agency: AgencyTest) -> list[tuple[int, int, Table]]:
@@ -192,14 +202,18 @@ def split_point(lines: list[str], cues: Cues) -> int:
     items = _items(lines)
     if len(items) <= 1:
         return len(lines)
-    scores = [task_score(item[0], cues) for item in items]
-    best, best_k = float("-inf"), 1
+    # in tenths, so the running sums are exact (task scores are tenths) and a cell of thousands of items is
+    # scored in one pass: the value of a split is (task wording after it) − (task wording before it)
+    tenths = [round(task_score(item[0], cues) * 10) for item in items]
+    total, before = sum(tenths), 0
+    best, best_k = None, 1
     for k in range(1, len(items)):
-        value = -sum(scores[:k]) + sum(scores[k:])
+        before += tenths[k - 1]
+        value = (total - before) - before
         if items[k - 1][0].startswith("-") != items[k][0].startswith("-"):
-            value += 1.0
+            value += 10
         if k == 1:
-            value += 0.3
-        if value > best:
+            value += 3
+        if best is None or value > best:
             best, best_k = value, k
     return sum(len(item) for item in items[:best_k])

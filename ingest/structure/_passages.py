@@ -2,7 +2,9 @@
 
 Each passage has a one-line context header ("Đồng Nai · 336/KH-UBND · Phụ lục 11 (Sở Tài nguyên và
 Môi trường) · PAPI › Quản trị môi trường › Chất lượng nước") so that a row cut from its table still
-says whose it is; its text is the row or paragraph group as written.
+says whose it is; its text is the row or paragraph group as written. No passage is longer than
+:data:`MAX_PASSAGE_CHARS`: a longer text (a table cell of thousands of lines, a paragraph with no line
+breaks) becomes several passages with the same header, location, component and agencies.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from ingest.structure._records import Context, RowRecord
 from ingest.structure._sections import Segment
 from ingest.textnorm import fold
 
-_MAX_CHARS = 900
+_MAX_CHARS = 900  # prose and unread tables are cut into chunks of about this size, at line ends
+# The longest passage there is (a row or a paragraph group of 2,600 characters in the bundled plans is
+# the longest real one); what retrieval ranks, the embedder reads and a citation shows stays this size.
+MAX_PASSAGE_CHARS = 4000
+_TITLE_CHARS = 200  # of a row's first line, repeated at the head of each of its continued pieces
+_CONTINUED = "(tiếp)"
 _NOT_SIGNATURE = ("noi nhan", "luu", "nhu tren", "nhu dieu", "nguon tra cuu")
 _LABELS = tuple((role, ROW_LABELS[role]) for role in ("target", "tasks", "deadline"))
 
@@ -57,24 +64,36 @@ class PassageBuilder:
         component: str = "",
         agencies: Sequence[str] = (),
         record_id: str = "",
+        title: str = "",
     ) -> None:
-        pid = stable_id(self.doc.doc_id, kind, location, text)
-        self.passages.append(
-            Passage(
-                pid,
-                self.doc.doc_id,
-                kind,
-                header,
-                text.strip(),
-                location,
-                span,
-                self.doc.province,
-                index,
-                component,
-                tuple(dict.fromkeys(agencies)),
-                record_id,
-            )
+        """One passage, or several when ``text`` is over the cap; each piece after the first opens with
+        ``title`` (a row's first line) marked as continued. ``agencies`` may repeat names."""
+        self._append(
+            kind, header, text, location, span, index, component, tuple(dict.fromkeys(agencies)), record_id, title
         )
+
+    def _append(
+        self, kind: str, header: str, text: str, location: str, span: tuple[int, int], index: str, component: str,
+        names: tuple[str, ...], record_id: str, title: str,
+    ) -> None:  # fmt: skip
+        """:meth:`_add` with the agency names already in order and without repeats."""
+        for piece in split_text(text.strip(), MAX_PASSAGE_CHARS, title):
+            self.passages.append(
+                Passage(
+                    stable_id(self.doc.doc_id, kind, location, piece),
+                    self.doc.doc_id,
+                    kind,
+                    header,
+                    piece,
+                    location,
+                    span,
+                    self.doc.province,
+                    index,
+                    component,
+                    names,
+                    record_id,
+                )
+            )
 
     def rows(self, rows: Sequence[RowRecord], ctx: Context, owner: tuple[str, ...]) -> None:
         """One passage per table row, with its agencies and figures."""
@@ -112,6 +131,7 @@ class PassageBuilder:
                 component=component,
                 agencies=agencies,
                 record_id=rid,
+                title=lines[0],
             )
 
     def table(self, table: Table, location: str, index: str) -> None:
@@ -130,19 +150,14 @@ class PassageBuilder:
         for unit in units:
             recs = by_loc.get(unit.location, [])
             component = next((a.component for a in recs if a.component), "")
-            agencies = [x for a in recs for x in a.lead + a.coop]
-            agencies += [m.canonical for m in self.vocab.find_agencies(unit.text[:2000])]
+            named = [x for a in recs for x in a.lead + a.coop]
+            named += [m.canonical for m in self.vocab.find_agencies(unit.text[:2000])]
+            names = tuple(dict.fromkeys(named))  # once for the unit, not again for each of its chunks
+            header = self._header(unit.location, (), unit.plan_index, component)
+            rid = recs[0].record_id if len(recs) == 1 else ""
             for chunk in _chunks(unit.text.split("\n")):
-                self._add(
-                    "prose",
-                    self._header(unit.location, (), unit.plan_index, component),
-                    chunk,
-                    unit.location,
-                    unit.span,
-                    index=unit.plan_index,
-                    component=component,
-                    agencies=agencies,
-                    record_id=recs[0].record_id if len(recs) == 1 else "",
+                self._append(
+                    "prose", header, chunk, unit.location, unit.span, unit.plan_index, component, names, rid, ""
                 )
 
     def totals(self, cues: Cues) -> None:
@@ -166,6 +181,8 @@ class PassageBuilder:
                 continue
             lead = self.passages[at]
             text = f"{lead.text}\n{first}: {rest.replace(chr(10), '; ')}"
+            if len(text) > MAX_PASSAGE_CHARS:
+                continue  # the total keeps its own passage
             pid = stable_id(self.doc.doc_id, lead.kind, lead.location, text)
             self.passages[at] = replace(lead, passage_id=pid, text=text, plan_index=lead.plan_index or p.plan_index)
 
@@ -256,6 +273,43 @@ def figures_line(values: Sequence[tuple[str, str]]) -> str:
             top, _, sub = label.partition(" · ")
             groups.setdefault(top, []).append(f"{sub} {value}" if sub else value)
     return "; ".join(f"{top}: {', '.join(parts)}" for top, parts in groups.items())
+
+
+def split_text(text: str, cap: int = MAX_PASSAGE_CHARS, title: str = "") -> list[str]:
+    """``text`` in pieces of at most ``cap`` characters, cut at a line end, else at a space, else anywhere.
+
+    Each piece after the first starts with ``title`` (cut to 200 characters) and "(tiếp)", so a piece read
+    alone still says which row it continues; the pieces are found in one pass over the text.
+
+    Example:
+        >>> split_text("1. Tuyên truyền\\n- Tổ chức hội nghị.\\n- Đăng tải tin bài.\\n- Tổng hợp, báo cáo kết quả.",
+        ...            cap=60, title="1. Tuyên truyền")
+        ['1. Tuyên truyền\\n- Tổ chức hội nghị.\\n- Đăng tải tin bài.', '1. Tuyên truyền (tiếp)\\n- Tổng hợp, báo cáo kết quả.']
+    """
+    if len(text) <= cap:
+        return [text] if text else []
+    head = f"{title[:_TITLE_CHARS].strip()} {_CONTINUED}" if title.strip() else ""
+    if len(head) + 1 > cap // 2:
+        head = ""  # a cap too small to repeat the title in
+    room = cap - len(head) - 1 if head else cap
+    pieces: list[str] = []
+    start, n = 0, len(text)
+    while start < n:
+        limit = cap if not pieces else room
+        if n - start <= limit:
+            cut = n
+        else:
+            end = start + limit
+            cut = text.rfind("\n", start + limit // 2, end + 1)
+            if cut <= start:
+                cut = text.rfind(" ", start + limit // 2, end + 1)
+            if cut <= start:
+                cut = end
+        piece = text[start:cut].strip()
+        if piece:
+            pieces.append(f"{head}\n{piece}" if pieces and head else piece)
+        start = cut
+    return pieces
 
 
 def _chunks(lines: Sequence[str]) -> list[str]:

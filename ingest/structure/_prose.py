@@ -68,16 +68,16 @@ def _clause_records(sentence: str, vocab: Any) -> list[tuple[str, tuple[str, ...
     whole = leads_and_coops(find_roles(sentence, vocab))
     clauses = [c.strip() for c in sentence.split(";") if c.strip()]
     if len(clauses) > 1 and len(whole[0]) > 1:
-        parts: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        parts: list[tuple[list[str], tuple[str, ...], dict[str, None]]] = []  # clauses, leads, coops
         for clause in clauses:
             leads, coops = leads_and_coops(find_roles(clause, vocab))
             if leads or not parts:
-                parts.append((clause, leads, coops))
+                parts.append(([clause], leads, dict.fromkeys(coops)))
             else:  # "Sở Nội vụ về nội dung A; nội dung B; Sở Tư pháp về …": B is still Sở Nội vụ's
-                text, leads0, coops0 = parts[-1]
-                parts[-1] = (f"{text}; {clause}", leads0, tuple(dict.fromkeys(coops0 + coops)))
+                parts[-1][0].append(clause)
+                parts[-1][2].update(dict.fromkeys(coops))
         if sum(1 for _, leads, _ in parts if leads) >= 2:
-            return [(c, leads, coops) for c, leads, coops in parts if leads]
+            return [("; ".join(c), leads, tuple(coops)) for c, leads, coops in parts if leads]
     return [(sentence, *whole)] if whole[0] else []
 
 

@@ -37,7 +37,7 @@ def appendix_owner(title: str, vocab: Any, cues: Cues) -> tuple[str, ...]:
     if len(parts) < 2:
         return ()
     tail = parts[-1].strip(" .,;:()")
-    tail = re.split(r"\s*\((?:kèm|Kèm|KÈM)", tail)[0]
+    tail = re.split(r"(?<!\s)\s*\((?:kèm|Kèm|KÈM)", tail)[0]  # (?<!\s): each run of spaces tried once
     name = vocab.canonical_agency(tail)
     return (name,) if name else ()
 
@@ -83,11 +83,13 @@ def _agencies(vocab: Any, text: str) -> tuple[str, ...]:
     """Agencies of a lead/coop cell; "(Phòng Nội vụ theo dõi)" names the one that follows up."""
     if not text:
         return ()
-    follow = re.search(r"\(([^()]*?)\s+theo dõi\)", text)
-    if follow:
-        name = vocab.canonical_agency(follow.group(1))
-        if name:
-            return (name,)
+    for inside in re.finditer(r"\(([^()]*)\)", text):
+        body = inside.group(1)
+        if body.endswith("theo dõi") and body[: -len("theo dõi")][-1:].isspace():
+            name = vocab.canonical_agency(body[: -len("theo dõi")].rstrip())
+            if name:
+                return (name,)
+            break
     return tuple(vocab.split_agencies(text))
 
 

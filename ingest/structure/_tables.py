@@ -151,7 +151,9 @@ def _clean_cell(cell: str, role: str, origin: str) -> str:
     """A PDF cell wraps where the column ends: only a bullet starts a new line. Short cells are one line."""
     cell = cell.strip()
     if origin == "pdf":
-        cell = re.sub(r"\s*\n(?![-+•])\s*", " ", cell)
+        # a run of spaces holding a line break that no bullet follows becomes one space; the run is read once
+        # from its first character ((?<!\s), possessive *+), not again from each of its characters
+        cell = re.sub(r"(?<!\s)[^\S\n]*+\n(?![-+•])\s*+", " ", cell)
     if role in ("lead", "coop"):
         cell = "; ".join(" ".join(line.split()) for line in cell.split("\n") if line.strip())
     elif role not in ("tasks", "target"):

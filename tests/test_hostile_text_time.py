@@ -112,7 +112,8 @@ def test_parsing_time_grows_linearly(tmp_path: Path, shape: str) -> None:
     large = _write(tmp_path, f"large-{shape}", SHAPES[shape](240_000))
     small_s = _seconds(parse_file, small, vocab=vocab)  # once each: a second parse of a text hits its caches
     large_s = _seconds(parse_file, large, vocab=vocab)
-    assert large_s < 6 * small_s + 0.1, f"{shape}: {small_s:.2f} s → {large_s:.2f} s at four times the length"
+    # linear is 4x, quadratic 16x; 8x leaves room for a machine busy with the rest of the suite
+    assert large_s < 8 * small_s + 0.3, f"{shape}: {small_s:.2f} s → {large_s:.2f} s at four times the length"
     assert large_s < 5.0
 
 

@@ -22,7 +22,7 @@ import pytest
 from ui_support import PLANS
 
 from index_store import Store
-from ingest.errors import TooLarge, UnsupportedFormat
+from ingest.errors import CorruptDocument, TooLarge, UnsupportedFormat
 from ingest.limits import Limits
 from ingest.pipeline import iter_plan_files, parse_file
 from ingest.readers import read_document
@@ -94,7 +94,8 @@ def test_the_word_parser_runs_under_a_memory_cap(tmp_path):
             dst.writestr(item.filename, data)
     path = tmp_path / "dai.docx"
     path.write_bytes(out.getvalue())
-    with pytest.raises(TooLarge, match=r"dai\.docx: reading the Word document needed more than 64 MB"):
+    # libxml2 out of memory most often reports it (TooLarge), and sometimes dies of it (a crash under the cap)
+    with pytest.raises((TooLarge, CorruptDocument), match=r"dai\.docx: .*(needed more than 64 MB|limit \(64 MB)"):
         read_document(path, Limits(pdf_memory_mb=64))
     assert len(read_document(path).blocks) == 70_001  # the same file with the default cap is read
 

@@ -124,7 +124,8 @@ def redos_line(fragment: str, chars: int = TEXT_CHARS) -> str:
 
 
 # -- Word files --------------------------------------------------------------------------------------------------
-def _docx(paragraphs: list[str]) -> bytes:
+def docx_bytes(paragraphs: list[str]) -> bytes:
+    """A real .docx (python-docx) of these paragraphs."""
     import docx
 
     document = docx.Document()
@@ -135,7 +136,8 @@ def _docx(paragraphs: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _with_members(base: bytes, extra: dict[str, bytes]) -> bytes:
+def with_members(base: bytes, extra: dict[str, bytes]) -> bytes:
+    """The zip ``base`` with ``extra`` members added (header parts, custom XML …)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
@@ -148,14 +150,14 @@ def _with_members(base: bytes, extra: dict[str, bytes]) -> bytes:
 def header_parts_docx() -> bytes:
     """190 header parts of just under 1 MB each: about 250 KB zipped, 199 MB unpacked."""
     part = b"<w:hdr>" + b" " * (1024 * 1024 - 2000) + b"</w:hdr>"
-    return _with_members(
-        _docx(["Kế hoạch nâng cao Chỉ số PAPI năm 2024."]), {f"word/header{i}.xml": part for i in range(190)}
+    return with_members(
+        docx_bytes(["Kế hoạch nâng cao Chỉ số PAPI năm 2024."]), {f"word/header{i}.xml": part for i in range(190)}
     )
 
 
 def _document_xml_docx(body: bytes) -> bytes:
     """A .docx whose document.xml is ``body`` inside <w:body> (built by hand: python-docx is slow at this size)."""
-    base = _docx(["x"])
+    base = docx_bytes(["x"])
     with zipfile.ZipFile(io.BytesIO(base)) as src:
         xml = src.read("word/document.xml")
     start, end = xml.index(b"<w:body>") + len(b"<w:body>"), xml.index(b"<w:sectPr")

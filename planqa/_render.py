@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ingest.readers._common import page_ranges
+
 _STATUS_STYLE = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "bold red"}
 
 
@@ -43,17 +45,6 @@ def ingest_table(results: list[dict[str, Any]]) -> None:
     _console().print(table)
 
 
-def pages(numbers: list[int]) -> str:
-    """[1, 2, 3, 7] → "1–3, 7"."""
-    spans: list[list[int]] = []
-    for n in numbers:
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in spans)
-
-
 def read_summary(results: list[dict[str, Any]]) -> None:
     """After the table, what was read from each added or replaced file, for a person to check."""
     console = _console()
@@ -69,9 +60,7 @@ def read_summary(results: list[dict[str, Any]]) -> None:
         console.print(f"[bold]{r['source']}[/] read as: {who}", markup=True, highlight=False)
         note = f"  {read['assignments']} assignments, {read['scores']} scores, {read['passages']} passages"
         if read["ocr_pages"]:
-            note += (
-                f"; page{'s' if len(read['ocr_pages']) > 1 else ''} {pages(read['ocr_pages'])} read by OCR from a scan"
-            )
+            note += f"; page{'s' if len(read['ocr_pages']) > 1 else ''} {page_ranges(read['ocr_pages'])} read by OCR from a scan"
         if read["corrected"]:
             note += f"; corrected by hand: {', '.join(read['corrected'])}"
         console.print(note, markup=False, highlight=False)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from ui_support import PLANS
 
+from eval.bench_hostile import docx_bytes, with_members
 from index_store import Store
 from ingest.errors import CorruptDocument, TooLarge, UnsupportedFormat
 from ingest.limits import Limits
@@ -33,28 +34,14 @@ PLAN = PLANS / "000_50ef8355a5a52d53.txt"
 
 
 def _docx_bytes(text: str = "Kế hoạch nâng cao Chỉ số PAPI năm 2024.") -> bytes:
-    docx = pytest.importorskip("docx")
-    document = docx.Document()
-    document.add_paragraph(text)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _with_members(base: bytes, extra: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            dst.writestr(item, src.read(item.filename))
-        for member, data in extra.items():
-            dst.writestr(member, data)
-    return out.getvalue()
+    pytest.importorskip("docx")
+    return docx_bytes([text])
 
 
 def test_header_parts_just_under_the_part_limit_are_a_bomb_all_together(tmp_path):
     part = b"<w:hdr>" + b" " * (1024 * 1024 - 2000) + b"</w:hdr>"  # just under 1 MB, the old per-part threshold
     path = tmp_path / "dau-trang.docx"
-    path.write_bytes(_with_members(_docx_bytes(), {f"word/header{i}.xml": part for i in range(190)}))
+    path.write_bytes(with_members(_docx_bytes(), {f"word/header{i}.xml": part for i in range(190)}))
     assert path.stat().st_size < 400_000  # a small upload …
     start = time.perf_counter()
     with pytest.raises(TooLarge, match=r"dau-trang\.docx: unpacks [\d,]+:1 \(19\d,"):  # … that unpacks to 199 MB
@@ -64,7 +51,7 @@ def test_header_parts_just_under_the_part_limit_are_a_bomb_all_together(tmp_path
 
 def test_thousands_of_parts_are_refused_before_reading(tmp_path):
     path = tmp_path / "nhieu-phan.docx"
-    path.write_bytes(_with_members(_docx_bytes(), {f"customXml/extra{i}.xml": b"<a/>" for i in range(2500)}))
+    path.write_bytes(with_members(_docx_bytes(), {f"customXml/extra{i}.xml": b"<a/>" for i in range(2500)}))
     with pytest.raises(TooLarge, match=r"nhieu-phan\.docx: 2,5\d\d parts inside, over the limit of 2,000"):
         read_document(path)
 

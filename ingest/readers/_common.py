@@ -113,3 +113,14 @@ def blocks_from_json(items: list[dict[str, Any]]) -> tuple[Block, ...]:
         else:
             out.append(Para(**fields))
     return tuple(out)
+
+
+def page_ranges(numbers: list[int]) -> str:
+    """Ascending page numbers as a person reads them: [3, 4, 5, 9] → "3–5, 9"."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and n == spans[-1][1] + 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in spans)

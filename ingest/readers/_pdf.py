@@ -26,7 +26,7 @@ from ..limits import Limits
 from ..model import Block
 from ..textnorm import clean_line
 from . import _ocr
-from ._common import TextBuilder, check_text, clean_cell
+from ._common import TextBuilder, check_text, clean_cell, page_ranges
 from ._sandbox import run_limited
 
 _MIN_TEXT_CHARS = 20  # fewer non-space characters than this on a page: a scanned (or blank) page
@@ -131,17 +131,6 @@ def _scanned(page: dict[str, Any]) -> bool:
     return page["chars"] < _MIN_TEXT_CHARS or (page["image_share"] > _IMAGE_SHARE and page["chars"] < _STAMP_CHARS)
 
 
-def _ranges(numbers: list[int]) -> str:
-    """[3, 4, 5, 9] → "3–5, 9"."""
-    out: list[list[int]] = []
-    for n in numbers:
-        if out and n == out[-1][1] + 1:
-            out[-1][1] = n
-        else:
-            out.append([n, n])
-    return ", ".join(f"{a}–{b}" if b > a else str(a) for a, b in out)
-
-
 def read_pdf(
     data: bytes, name: str, limits: Limits, progress: Callable[[str, int, int], None] | None = None
 ) -> tuple[str, tuple[Block, ...], tuple[str, ...], tuple[int, ...]]:
@@ -205,7 +194,7 @@ def _ocr_pages(
     why = _ocr.missing()
     if why is not None:
         if len(scanned) < len(pages):
-            warnings.append(f"{name}: pages {_ranges(scanned)} are scanned and were not read: {why}")
+            warnings.append(f"{name}: pages {page_ranges(scanned)} are scanned and were not read: {why}")
         return []
     if len(scanned) > limits.max_ocr_pages:
         raise TooLarge(
@@ -233,5 +222,7 @@ def _ocr_pages(
     if progress is not None:
         progress("OCR", len(scanned), len(scanned))
     if low:
-        warnings.append(f"{name}: OCR confidence is low on pages {_ranges(low)}; check those pages against the scan")
+        warnings.append(
+            f"{name}: OCR confidence is low on pages {page_ranges(low)}; check those pages against the scan"
+        )
     return scanned

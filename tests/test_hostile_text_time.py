@@ -13,6 +13,7 @@ The flattened tables are built from the real rows of the Đồng Nai plan's firs
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections.abc import Callable
@@ -101,6 +102,25 @@ def test_a_5_mb_adversarial_line_reads_within_a_second(tmp_path: Path, fragment:
     assert _seconds(read_document, path) < 1.0
 
 
+def _best_seconds(folder: Path, shape: str, chars: int, vocab: object, runs: int = 3) -> float:
+    """The fastest of ``runs`` parses of the shape at about ``chars`` characters, the collector paused.
+
+    Each run parses a text of its own (a marker at the end of the last line), so no run hits the caches the
+    one before filled; the fastest run is the one least disturbed by whatever else the machine is doing (one
+    timing of 0.07 s against 0.94 s once failed CI on a busy runner while the same code measures 3.5x here).
+    """
+    best = float("inf")
+    for run in range(runs):
+        path = _write(folder, f"{chars}-{run}-{shape}", SHAPES[shape](chars).rstrip("\n") + f" v{run}\n")
+        gc.collect()
+        gc.disable()
+        try:
+            best = min(best, _seconds(parse_file, path, vocab=vocab))
+        finally:
+            gc.enable()
+    return best
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("shape", SHAPES)
 def test_parsing_time_grows_linearly(tmp_path: Path, shape: str) -> None:
@@ -108,10 +128,8 @@ def test_parsing_time_grows_linearly(tmp_path: Path, shape: str) -> None:
     structure, passages); quadratic code would take sixteen times."""
     vocab = load_vocabulary()
     parse_file(_write(tmp_path, f"warm-{shape}", SHAPES[shape](20_000)), vocab=vocab)  # imports, caches
-    small = _write(tmp_path, f"small-{shape}", SHAPES[shape](60_000))
-    large = _write(tmp_path, f"large-{shape}", SHAPES[shape](240_000))
-    small_s = _seconds(parse_file, small, vocab=vocab)  # once each: a second parse of a text hits its caches
-    large_s = _seconds(parse_file, large, vocab=vocab)
+    small_s = _best_seconds(tmp_path, shape, 60_000, vocab)
+    large_s = _best_seconds(tmp_path, shape, 240_000, vocab)
     # linear is 4x, quadratic 16x; 8x leaves room for a machine busy with the rest of the suite
     assert large_s < 8 * small_s + 0.3, f"{shape}: {small_s:.2f} s → {large_s:.2f} s at four times the length"
     assert large_s < 5.0

@@ -52,10 +52,14 @@ _RENDER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrou
 _BARE_LINK = re.compile(r"(?<![\\\w])(?:https?|ftp)://|(?<![\\\w])www\.|[\w.+-]+@[\w-]+\.\w", re.I)
 
 
+_OWN_LINK = re.compile(r'<a href="#pq-src-\d+-\d+">')
+
+
 def live_markup(markdown: str) -> list[str]:
     """What in ``markdown`` a renderer would turn into a tag, a link or an image that points off the page."""
     html = _RENDER.render(markdown)
     found = re.findall(r"<(?:a|img)\b[^>]*>", html, flags=re.I)
+    found = [tag for tag in found if not _OWN_LINK.fullmatch(tag)]  # the answer's [n] → its source card
     found += [m.group(0) for m in _BARE_LINK.finditer(markdown)]
     found += re.findall(r"(?<!\\)\$\$", markdown)  # LaTeX the chat would hand to KaTeX
     return found

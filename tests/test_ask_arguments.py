@@ -89,10 +89,16 @@ def test_half_a_character_is_read_as_a_replacement_character(service: PlanqaServ
 
 
 def test_the_chat_refuses_a_pasted_text_and_keeps_it_to_shorten(service: PlanqaService, tmp_path: Path) -> None:
-    messages, turns, sources, box, md, docx = handlers.chat(service, LONG, [], [], "", "", "", tmp_path)
-    assert (messages, turns, box, md, docx) == ([], [], LONG.strip(), None, None)
-    assert "Câu hỏi dài 10.000 ký tự, quá giới hạn 2.000 ký tự" in sources
-    messages, *_ = handlers.chat(service, QUESTION + " \ud83d", [], [], "", "", "", tmp_path)
+    view = handlers.chat(service, LONG, None, "", "", "", tmp_path)
+    assert (view.messages, view.conversation["turns"], view.box, view.md, view.docx) == (
+        [],
+        [],
+        LONG.strip(),
+        None,
+        None,
+    )
+    assert "Câu hỏi dài 10.000 ký tự, quá giới hạn 2.000 ký tự" in view.notice
+    messages = handlers.chat(service, QUESTION + " \ud83d", None, "", "", "", tmp_path).messages
     assert messages[0]["content"].endswith("\ufffd") and messages[1]["content"]
 
 

@@ -50,7 +50,8 @@ def _rendered_text(markdown: str) -> str:
 def test_hostile_plan_text_never_becomes_markup_in_an_answer(
     service: PlanqaService, question: str, tmp_path: Path
 ) -> None:
-    messages, _, sources, _, md_file, docx_file = handlers.chat(service, question, [], [], "", "", "", tmp_path)
+    view = handlers.chat(service, question, None, "", "", "", tmp_path)
+    messages, sources, md_file, docx_file = view.messages, view.sources, view.md, view.docx
     answer = messages[1]["content"]
     reply = service.ask(question).answer
     assert any(HOST in c.text for c in reply.citations), (
@@ -75,7 +76,7 @@ def test_hostile_plan_text_never_becomes_markup_in_an_answer(
 def test_every_hostile_string_reaches_an_answer_as_text(service: PlanqaService, tmp_path: Path) -> None:
     """Across the questions, the hostile agency and task text are quoted, and a filter naming the hostile
     agency (as the app's picker offers it) answers about it, all as text."""
-    answers = [handlers.chat(service, q, [], [], "", "", "", tmp_path)[0][1]["content"] for q in QUESTIONS]
+    answers = [handlers.chat(service, q, None, "", "", "", tmp_path).messages[1]["content"] for q in QUESTIONS]
     picked = handlers.api_ask(service, "Được giao nhiệm vụ gì?", [], {"agency": HOSTILE_LEAD})
     assert picked["found"] and picked["filters"]["agency"] == HOSTILE_LEAD
     answers.append(picked["answer"])
@@ -88,6 +89,6 @@ def test_every_hostile_string_reaches_an_answer_as_text(service: PlanqaService, 
 @pytest.mark.slow
 def test_a_question_with_markup_is_shown_as_typed(service: PlanqaService, tmp_path: Path) -> None:
     question = f"Cơ quan nào chủ trì <img src={URL}/q.png> cải cách thể chế ở Tam Đường?"
-    messages, *_ = handlers.chat(service, question, [], [], "", "", "", tmp_path)
+    messages = handlers.chat(service, question, None, "", "", "", tmp_path).messages
     assert live_markup(messages[0]["content"]) == []
     assert _rendered_text(messages[0]["content"]).strip() == f"<p>{question}</p>"

@@ -25,12 +25,14 @@ ARGS = [
 ]
 
 
-def _serve(kb: Path) -> Iterator[str]:
+def _serve(kb: Path, services: list[object] | None = None) -> Iterator[str]:
     from ui.app import build_app
     from ui.launch import launch
     from ui.service import PlanqaService
 
     service = PlanqaService(kb, embedder="none")
+    if services is not None:
+        services.append(service)
     app = build_app(service)
     _, address = launch(app, service, port=free_port(), block=False, quiet=True)
     yield address
@@ -38,9 +40,12 @@ def _serve(kb: Path) -> Iterator[str]:
     service.close()
 
 
+SERVICES: list[object] = []  # the service behind ``url``, for tests that check what the page stored
+
+
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from _serve(build_kb(tmp_path_factory.mktemp("ui-browser") / "kb", held_back=None))
+    yield from _serve(build_kb(tmp_path_factory.mktemp("ui-browser") / "kb", held_back=None), SERVICES)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +83,7 @@ def test_the_flagship_question_in_a_real_browser(url: str, tmp_path: Path) -> No
             first.wait_for(timeout=30_000)
             assert first.is_visible() and "Phụ lục 11" in first.inner_text()
             assert page.locator("#pq-sources mark.pq-agency").first.is_visible()
-            first.get_by_text("Xem trong văn bản").click()  # the passage opens in its surrounding text
+            first.get_by_text("Xem đoạn này trong văn bản").click()  # the passage opens in its surrounding text
             assert first.locator(".pq-context-text").is_visible()
             assert not outside, f"the page fetched from outside the app: {outside[:3]}"
             shot = tmp_path / "flagship.png"

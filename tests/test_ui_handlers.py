@@ -47,14 +47,17 @@ def writable(base_kb: Path, tmp_path: Path) -> Iterator[PlanqaService]:
 
 # -- Hỏi đáp --------------------------------------------------------------------------------------------
 def test_flagship_chat_names_the_agency_and_shows_highlighted_sources(service: PlanqaService, tmp_path: Path) -> None:
-    messages, turns, sources, box, md, docx = handlers.chat(service, FLAGSHIP, [], [], "", "", "", tmp_path)
-    assert turns == [FLAGSHIP] and box == ""
+    view = handlers.chat(service, FLAGSHIP, None, "", "", "", tmp_path)
+    messages, sources, md, docx = view.messages, view.sources, view.md, view.docx
+    assert [t["question"] for t in view.conversation["turns"]] == [FLAGSHIP] and view.box == "" and not view.notice
     assert messages[0] == {"role": "user", "content": FLAGSHIP}
-    assert TNMT in messages[1]["content"] and "[1]" in messages[1]["content"]
+    assert TNMT in messages[1]["content"] and "[\\[1\\]](#pq-src-1-1)" in messages[1]["content"]  # [1], a link
+    assert 'id="pq-src-1-1"' in sources  # … to its card
     assert sources.count('class="pq-source"') >= 2
     assert f'<mark class="pq-agency">{TNMT}</mark>' in sources  # the agency the answer names
     assert "<mark>Quản trị môi trường</mark>" in sources or "<mark>môi trường</mark>" in sources
-    assert "Phụ lục 11" in sources and "Xem trong văn bản" in sources  # openable in its surrounding text
+    assert "Phụ lục 11" in sources and "Xem đoạn này trong văn bản" in sources  # openable in its surrounding text
+    assert "UBND tỉnh Đồng Nai" in sources and ".txt" not in sources  # number · issuer · province · year, no file
     assert md is not None and docx is not None
     handout = Path(md).read_text(encoding="utf-8")
     assert FLAGSHIP in handout and "## Nguồn trích dẫn" in handout and "**[1]** 336/KH-UBND · Đồng Nai" in handout
@@ -72,9 +75,14 @@ def test_a_follow_up_inherits_the_conversation(service: PlanqaService, tmp_path:
     assert follow["filters"]["component"].endswith("Chất lượng nước")
     assert follow["agencies"][0] == TNMT
 
-    messages, turns, *_ = handlers.chat(service, FLAGSHIP, [], [], "", "", "", tmp_path)
-    messages, turns, sources, *_ = handlers.chat(service, "Còn chất lượng nước?", messages, turns, "", "", "", tmp_path)
-    assert len(messages) == 4 and turns == [FLAGSHIP, "Còn chất lượng nước?"]
+    first = handlers.chat(service, FLAGSHIP, None, "", "", "", tmp_path)
+    view = handlers.chat(service, "Còn chất lượng nước?", first.conversation, "", "", "", tmp_path)
+    messages = view.messages
+    assert len(messages) == 4 and [t["question"] for t in view.conversation["turns"]] == [
+        FLAGSHIP,
+        "Còn chất lượng nước?",
+    ]
+    assert view.conversation["id"] == first.conversation["id"]
     assert "Chất lượng nước" in messages[3]["content"] and TNMT in messages[3]["content"]
 
 

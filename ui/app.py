@@ -14,6 +14,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.assistant import MAX_QUESTION_CHARS
 from index_store import KbLocked
 from index_store.writable import KbReadOnly
 from ui import handlers, render
@@ -21,8 +22,6 @@ from ui.catalog import Catalog
 from ui.export import TABLE_HEADERS
 from ui.service import SUPPORTED, PlanqaService
 from ui.style import EXAMPLES, LOCKED, READ_ONLY, SHOW_LAST_TURN, TITLE
-
-NO_SOURCES = "Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."
 
 
 def _choices(values: tuple[str, ...], everything: str) -> list[tuple[str, str]]:
@@ -38,39 +37,54 @@ def _download(path: str | None) -> Any:
     return gr.update(value=path, interactive=path is not None)
 
 
-def _chat_tab(catalog: Catalog) -> SimpleNamespace:
+def _chat_tab(catalog: Catalog, secret: str) -> SimpleNamespace:
     ui = SimpleNamespace()
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=420):
+        with gr.Column(scale=3, min_width=320):
             filters = gr.Accordion("Bộ lọc (tuỳ chọn): chỉ hỏi trong một tỉnh, một chỉ số, một cơ quan", open=False)
             with filters, gr.Row():
                 ui.province = _picker(catalog.provinces, "Mọi tỉnh", "Tỉnh/thành")
                 ui.index = _picker(catalog.indices, "Mọi chỉ số", "Chỉ số")
                 ui.agency = _picker(catalog.agencies, "Mọi cơ quan", "Cơ quan")
+            with gr.Row(equal_height=True):
+                ui.saved_pick = gr.Dropdown(
+                    [], value=None, label="Hội thoại đã lưu trên trình duyệt này", scale=4, elem_id="pq-saved",
+                    info="Mở lại một cuộc hội thoại cũ cùng nguồn trích dẫn của nó.",
+                )  # fmt: skip
+                ui.new = gr.Button("Cuộc hội thoại mới", size="sm", scale=1, min_width=150, elem_id="pq-new")
             # answers are markdown with every piece of plan text escaped (assistant.mdtext); as a second line,
             # the chat sanitizes HTML and renders no LaTeX (a plan's "$$…$$" would be read before markdown)
             ui.chatbot = gr.Chatbot(
-                label="Hội thoại", height=600, buttons=["copy"], feedback_options=None, autoscroll=False,
-                placeholder="Đặt câu hỏi về các kế hoạch đã nạp, hoặc chọn một câu hỏi mẫu bên dưới.",
-                elem_id="pq-chat", sanitize_html=True, latex_delimiters=[],
+                label="Hội thoại", height=600, buttons=["copy"], feedback_options=("Like", "Dislike"),
+                autoscroll=False, elem_id="pq-chat", sanitize_html=True, latex_delimiters=[],
+                placeholder="Đặt câu hỏi về các kế hoạch đã nạp, hoặc chọn một câu hỏi mẫu bên dưới. "
+                "Các câu hỏi liên tiếp là một cuộc hội thoại: câu sau được hiểu tiếp theo câu trước.",
             )  # fmt: skip
+            ui.status = gr.Markdown(elem_id="pq-chat-status")
             with gr.Row(equal_height=True):
                 ui.question = gr.Textbox(
-                    show_label=False, scale=6, autofocus=True, elem_id="pq-question",
+                    show_label=False, scale=6, autofocus=True, elem_id="pq-question", max_length=MAX_QUESTION_CHARS,
                     placeholder="Ví dụ: Cơ quan nào phụ trách chất lượng nước ở Đồng Nai? (Enter để gửi)",
                 )  # fmt: skip
-                ui.ask = gr.Button("Hỏi", variant="primary", scale=1, min_width=80)
+                ui.ask = gr.Button("Hỏi", variant="primary", scale=1, min_width=80, elem_id="pq-ask")
+            with gr.Row(visible=False, elem_id="pq-feedback-row") as ui.feedback_row:
+                ui.comment = gr.Textbox(
+                    label="Góp ý cho câu trả lời vừa đánh giá (tuỳ chọn)", scale=5, max_length=2000,
+                    elem_id="pq-comment", placeholder="Ví dụ: thiếu Sở Xây dựng; sai năm…",
+                )  # fmt: skip
+                ui.send_comment = gr.Button("Gửi góp ý", size="sm", scale=1, min_width=110)
             with gr.Row():
-                ui.new = gr.Button("Cuộc hội thoại mới", size="sm")
-                ui.docx = gr.DownloadButton("Tải câu trả lời (.docx)", size="sm", interactive=False)
-                ui.md = gr.DownloadButton("Tải câu trả lời (.md)", size="sm", interactive=False)
-            with gr.Accordion("Câu hỏi mẫu", open=True), gr.Row():
-                for label, examples in EXAMPLES:
-                    with gr.Column(min_width=200):
-                        gr.Examples([[q] for q in examples], inputs=[ui.question], label=label)
-        with gr.Column(scale=2, min_width=340):
-            ui.sources = gr.HTML(render.empty(NO_SOURCES), elem_id="pq-sources")
-    ui.messages, ui.turns = gr.State([]), gr.State([])
+                ui.docx = gr.DownloadButton("Tải cả hội thoại (.docx)", size="sm", interactive=False)
+                ui.md = gr.DownloadButton("Tải cả hội thoại (.md)", size="sm", interactive=False)
+        with gr.Column(scale=2, min_width=300, elem_id="pq-sources-col"):
+            ui.sources = gr.HTML(render.empty(render.NO_SOURCES), elem_id="pq-sources")
+    with gr.Accordion("Câu hỏi mẫu", open=True, elem_id="pq-examples"), gr.Row():
+        for label, examples in EXAMPLES:
+            with gr.Column(min_width=200):
+                gr.Examples([[q] for q in examples], inputs=[ui.question], label=label)
+    ui.conversation = gr.State(handlers.new_conversation())
+    ui.rated = gr.State(None)  # the id of the last feedback given, for its comment
+    ui.saved = gr.BrowserState({}, storage_key="planqa-conversations", secret=secret)
     return ui
 
 
@@ -170,14 +184,14 @@ def build_app(service: PlanqaService, *, export_root: Path | None = None) -> gr.
         )
         with gr.Tabs():
             with gr.Tab("Hỏi đáp", id="chat"):
-                chat = _chat_tab(catalog)
+                chat = _chat_tab(catalog, service.browser_secret())
             with gr.Tab("Nhiệm vụ", id="tasks"):
                 tasks = _tasks_tab(catalog)
             with gr.Tab("So sánh", id="compare"):
                 cmp = _compare_tab(catalog)
             with gr.Tab("Kho tài liệu", id="kb"):
                 kb = _kb_tab(catalog, service.upload_max_mb)
-        _wire_chat(service, chat, root)
+        _wire_chat(app, service, chat, root)
         _wire_browsing(service, tasks, cmp, root)
         refresh = [chat.province, chat.index, chat.agency, tasks.agency, tasks.province, tasks.index, cmp.component]
         _wire_kb(app, service, kb, refresh)
@@ -185,21 +199,84 @@ def build_app(service: PlanqaService, *, export_root: Path | None = None) -> gr.
     return app
 
 
-def _wire_chat(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
-    def on_chat(q: str, msgs: list[Any], turns: list[str], province: str, index: str, agency: str) -> tuple[Any, ...]:
-        msgs, turns, html, box, md, docx = handlers.chat(service, q, msgs, turns, province, index, agency, root)
-        return msgs, msgs, turns, html, box, _download(md), _download(docx)
+def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
+    def on_chat(q: str, conv: dict[str, Any], saved: Any, province: str, index: str, agency: str) -> tuple[Any, ...]:
+        view = handlers.chat(service, q, conv, province, index, agency, root)
+        if view.notice:
+            gr.Warning(view.notice)
+        saved = handlers.saved_with(saved, view.conversation)
+        picker = gr.update(
+            choices=handlers.saved_choices(saved), value=view.conversation["id"] if view.conversation["turns"] else None
+        )
+        return (
+            view.messages, view.conversation, saved, picker, view.sources, view.box,
+            _download(view.md), _download(view.docx), gr.update(visible=False),
+        )  # fmt: skip
 
-    def on_new() -> tuple[Any, ...]:
-        return [], [], [], render.empty(NO_SOURCES), "", _download(None), _download(None)
+    def on_new(saved: Any) -> tuple[Any, ...]:
+        conv = handlers.new_conversation()
+        saved = handlers.saved_with(saved, conv)
+        return (
+            [], conv, saved, gr.update(choices=handlers.saved_choices(saved), value=None),
+            render.empty(render.NO_SOURCES), "", _download(None), _download(None), gr.update(visible=False),
+        )  # fmt: skip
 
-    io: dict[str, Any] = {
-        "inputs": [ui.question, ui.messages, ui.turns, ui.province, ui.index, ui.agency],
-        "outputs": [ui.chatbot, ui.messages, ui.turns, ui.sources, ui.question, ui.md, ui.docx],
-    }
-    ui.question.submit(on_chat, **io, api_name="chat").then(None, js=SHOW_LAST_TURN)
-    ui.ask.click(on_chat, **io, api_visibility="private").then(None, js=SHOW_LAST_TURN)
-    ui.new.click(on_new, outputs=io["outputs"], api_visibility="private")
+    def on_open(saved: Any, conv_id: str | None) -> tuple[Any, ...]:
+        conv = handlers.open_saved(saved, conv_id)
+        saved = handlers.saved_with(saved, conv)
+        md, docx = handlers.handouts(conv, root)
+        picker = gr.update(choices=handlers.saved_choices(saved), value=conv["id"] if conv["turns"] else None)
+        return (
+            handlers.conversation_messages(conv), conv, saved, picker, handlers.conversation_sources(service, conv),
+            "", _download(md), _download(docx), gr.update(visible=False),
+        )  # fmt: skip
+
+    outputs = [ui.chatbot, ui.conversation, ui.saved, ui.saved_pick, ui.sources, ui.question, ui.md, ui.docx,
+               ui.feedback_row]  # fmt: skip
+    asked = [ui.question, ui.conversation, ui.saved, ui.province, ui.index, ui.agency]
+    ui.question.submit(on_chat, asked, outputs, api_name="chat", show_progress="minimal").then(None, js=SHOW_LAST_TURN)
+    ui.ask.click(on_chat, asked, outputs, api_visibility="private", show_progress="minimal").then(
+        None, js=SHOW_LAST_TURN
+    )
+    ui.new.click(on_new, [ui.saved], outputs, api_visibility="private")
+    ui.saved_pick.input(on_open, [ui.saved, ui.saved_pick], outputs, api_visibility="private")
+
+    def on_load(saved: Any, conv: dict[str, Any]) -> tuple[Any, ...]:
+        if conv.get("turns"):  # a question was asked before the page finished loading: keep its answer
+            saved = handlers.saved_with(saved, conv)
+            return (gr.skip(), gr.skip(), saved, gr.update(choices=handlers.saved_choices(saved)), *[gr.skip()] * 5)
+        return on_open(saved, None)
+
+    app.load(on_load, [ui.saved, ui.conversation], outputs, api_visibility="private")
+    _wire_feedback(service, ui)
+
+
+def _wire_feedback(service: PlanqaService, ui: SimpleNamespace) -> None:
+    """👍/👎 on an answer is stored at once (with the question, the answer and its sources); a comment
+    typed after it is added to that same record."""
+
+    def on_like(conv: dict[str, Any], province: str, index: str, agency: str, data: gr.LikeData) -> tuple[Any, ...]:
+        notice, rated = handlers.rate(service, conv, data.index, data.liked, _filters([province, index, agency]))
+        gr.Info(notice)
+        return rated, gr.update(visible=rated is not None), ""
+
+    def on_comment(rated: int | None, comment: str) -> tuple[Any, ...]:
+        notice = handlers.comment(service, rated, comment)
+        gr.Info(notice)
+        return gr.update(visible=False), ""
+
+    ui.chatbot.like(
+        on_like,
+        [ui.conversation, ui.province, ui.index, ui.agency],
+        [ui.rated, ui.feedback_row, ui.comment],
+        api_visibility="private",
+    )
+    ui.send_comment.click(on_comment, [ui.rated, ui.comment], [ui.feedback_row, ui.comment], api_visibility="private")
+    ui.comment.submit(on_comment, [ui.rated, ui.comment], [ui.feedback_row, ui.comment], api_visibility="private")
+
+
+def _filters(values: list[str]) -> dict[str, str]:
+    return {k: v for k, v in zip(("province", "index", "agency"), values, strict=True) if v}
 
 
 def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNamespace, root: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -99,25 +99,36 @@ def _source_line(c: dict[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def _sources_markdown(citations: Sequence[dict[str, Any]]) -> list[str]:
+    lines: list[str] = []
+    for c in citations:
+        lines.append(f"**[{c['n']}]** {md(_source_line(c))}  ")
+        if c.get("title"):
+            lines.append(f"*{md(c['title'])}*")
+        lines.append("")
+        lines += [f"> {escape(t)}" if t.strip() else ">" for t in c["text"].splitlines()]
+        lines.append("")
+    return lines
+
+
 def answer_markdown(answer: dict[str, Any]) -> str:
     """A handout in markdown: the question, the answer, then each numbered source with its text.
 
     The answer is markdown already (plan text escaped by the assistant); the question, the sources and
     their text are escaped here.
     """
-    lines = [
-        "# Hỏi đáp về các kế hoạch nâng cao chỉ số", "",
-        f"**Câu hỏi:** {md(answer['question'])}", "", "## Trả lời", "", answer["answer"].strip(), "",
-    ]  # fmt: skip
-    if answer["citations"]:
-        lines += ["## Nguồn trích dẫn", ""]
-        for c in answer["citations"]:
-            lines.append(f"**[{c['n']}]** {md(_source_line(c))}  ")
-            if c.get("title"):
-                lines.append(f"*{md(c['title'])}*")
-            lines.append("")
-            lines += [f"> {escape(t)}" if t.strip() else ">" for t in c["text"].splitlines()]
-            lines.append("")
+    return conversation_markdown({"turns": [answer]})
+
+
+def conversation_markdown(conversation: Mapping[str, Any]) -> str:
+    """A handout of a whole conversation in markdown: each question, its answer and its numbered sources."""
+    turns = conversation.get("turns") or []
+    lines = ["# Hỏi đáp về các kế hoạch nâng cao chỉ số", ""]
+    for k, answer in enumerate(turns, 1):
+        numbered = f"Câu hỏi {k}" if len(turns) > 1 else "Câu hỏi"
+        lines += [f"**{numbered}:** {md(answer['question'])}", "", "## Trả lời", "", answer["answer"].strip(), ""]
+        if answer.get("citations"):
+            lines += ["## Nguồn trích dẫn", "", *_sources_markdown(answer["citations"])]
     lines.append(f"_Trích xuất bằng planqa ngày {date.today():%d/%m/%Y}._")
     return "\n".join(lines) + "\n"
 
@@ -136,35 +147,49 @@ def write_answer(answer: dict[str, Any], folder: Path, fmt: str) -> Path:
     Raises:
         ValueError: ``fmt`` is neither "md" nor "docx".
     """
+    return write_conversation({"turns": [answer]}, folder, fmt)
+
+
+def write_conversation(conversation: Mapping[str, Any], folder: Path, fmt: str) -> Path:
+    """Write a conversation (every question, answer and source, in order) as ``.md`` or ``.docx`` into
+    ``folder``; returns the file, named after its first question.
+
+    Raises:
+        ValueError: ``fmt`` is neither "md" nor "docx", or the conversation has no turn.
+    """
     if fmt not in ("md", "docx"):
         raise ValueError(f"export format must be 'md' or 'docx', got {fmt!r}")
+    turns = conversation.get("turns") or []
+    if not turns:
+        raise ValueError("the conversation has no question to export")
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"tra-loi-{slug(answer['question'])[:60]}.{fmt}"
+    path = folder / f"tra-loi-{slug(turns[0]['question'])[:60]}.{fmt}"
     if fmt == "md":
-        path.write_text(answer_markdown(answer), encoding="utf-8")
+        path.write_text(conversation_markdown(conversation), encoding="utf-8")
         return path
     from docx import Document
 
     doc = Document()
     doc.add_heading("Hỏi đáp về các kế hoạch nâng cao chỉ số", level=1)
-    asked = doc.add_paragraph()
-    asked.add_run("Câu hỏi: ").bold = True
-    asked.add_run(answer["question"])
-    doc.add_heading("Trả lời", level=2)
-    for line in answer["answer"].strip().splitlines():
-        if line.strip():
-            bullet = line.lstrip().startswith("- ")
-            paragraph = doc.add_paragraph(style="List Bullet" if bullet else None)
-            _add_runs(paragraph, line.lstrip()[2:] if bullet else line)
-    if answer["citations"]:
-        doc.add_heading("Nguồn trích dẫn", level=2)
-        for c in answer["citations"]:
-            source = doc.add_paragraph()
-            source.add_run(f"[{c['n']}]").bold = True
-            source.add_run(f" {_source_line(c)}")
-            if c.get("title"):
-                doc.add_paragraph().add_run(c["title"]).italic = True
-            doc.add_paragraph(c["text"], style="Quote")
+    for k, answer in enumerate(turns, 1):
+        asked = doc.add_paragraph()
+        asked.add_run(f"Câu hỏi {k}: " if len(turns) > 1 else "Câu hỏi: ").bold = True
+        asked.add_run(answer["question"])
+        doc.add_heading("Trả lời", level=2)
+        for line in answer["answer"].strip().splitlines():
+            if line.strip():
+                bullet = line.lstrip().startswith("- ")
+                paragraph = doc.add_paragraph(style="List Bullet" if bullet else None)
+                _add_runs(paragraph, line.lstrip()[2:] if bullet else line)
+        if answer.get("citations"):
+            doc.add_heading("Nguồn trích dẫn", level=2)
+            for c in answer["citations"]:
+                source = doc.add_paragraph()
+                source.add_run(f"[{c['n']}]").bold = True
+                source.add_run(f" {_source_line(c)}")
+                if c.get("title"):
+                    doc.add_paragraph().add_run(c["title"]).italic = True
+                doc.add_paragraph(c["text"], style="Quote")
     doc.add_paragraph(f"Trích xuất bằng planqa ngày {date.today():%d/%m/%Y}.").runs[0].italic = True
     doc.save(str(path))
     return path

@@ -10,18 +10,24 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from assistant import mdtext
 from assistant.assistant import MAX_QUESTION_CHARS
 from assistant.mdtext import md
 from index_store.protocols import Filters
+from index_store.writable import KbReadOnly
 from ui import export, messages, render
 from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
 from ui.service import PlanqaService
 
 Message = dict[str, str]
+Conversation = dict[str, Any]
+MAX_SAVED_TURNS = 30  # a conversation keeps its last 30 answers (the assistant reads only the recent ones)
+MAX_SAVED_CONVERSATIONS = 25  # the browser keeps the 25 most recent conversations (its storage is ~5 MB)
+TITLE_CHARS = 120
 LEVELS = ("tỉnh", "sở", "huyện", "thị xã", "thành phố", "xã")
 STATUS_VI = {"added": "Đã thêm", "replaced": "Đã thay thế", "unchanged": "Không đổi", "failed": "Lỗi"}
 DOC_HEADERS = ("Tệp", "Số hiệu", "Tiêu đề", "Cơ quan ban hành", "Tỉnh", "Năm", "Chỉ số", "Nhiệm vụ / đoạn")
@@ -154,36 +160,183 @@ def api_ask(
     return answer
 
 
-def chat(
-    service: PlanqaService, question: str, messages: list[Message], turns: list[str],
-    province: str | None, index: str | None, agency: str | None, export_root: Path,
-) -> tuple[list[Message], list[str], str, str, str | None, str | None]:  # fmt: skip
-    """One chat turn: answer ``question`` after ``turns``, narrowed by the filters.
+class ChatView(NamedTuple):
+    """What a chat turn changes on the page."""
 
-    The question is shown as typed (escaped: the chat renders markdown); a question longer than
-    :data:`assistant.assistant.MAX_QUESTION_CHARS` is refused with a sentence and left in the box to shorten.
+    conversation: Conversation  # the conversation, this turn included (saved in the browser)
+    messages: list[Message]  # the chat as the Chatbot shows it
+    sources: str  # the sources panel: every answer's sources, this answer's shown
+    box: str  # the question box's new value ("" after an answer; the question again when refused)
+    md: str | None  # the handout of the whole conversation, .md
+    docx: str | None  # … and .docx
+    notice: str  # a short message for the user ("" when the answer says it all)
 
-    Returns:
-        (messages, turns, sources panel HTML, the question box's new value, .md handout, .docx handout).
-    """
-    question = _text(question or "").strip()
-    if not question:
-        return messages, turns, render.empty("Hãy nhập một câu hỏi."), "", None, None
-    if (refused := _too_long(question)) is not None:
-        return messages, turns, render.empty(refused), question, None, None
-    reply = service.ask(question, turns, make_filters(service, province, index, agency))
-    answer = reply.answer.to_json()
-    shown = {"role": "user", "content": mdtext.escape(question)}
-    messages = [*messages, shown, {"role": "assistant", "content": answer["answer"]}]
-    sources = render.sources_html(answer, reply.contexts, question)
+
+def new_conversation(now: datetime | None = None) -> Conversation:
+    """An empty conversation: ``{"id", "title", "started", "turns": []}``."""
+    now = now or datetime.now(UTC)
+    return {"id": uuid.uuid4().hex[:16], "title": "", "started": now.isoformat(timespec="seconds"), "turns": []}
+
+
+def _turn(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """What a conversation keeps of an answer: enough to show it, its sources and its handout again."""
+    keep = ("question", "answer", "found", "agencies", "citations")
+    return {k: answer.get(k) for k in keep}
+
+
+def conversation_messages(conversation: Mapping[str, Any]) -> list[Message]:
+    """The chat of a conversation: each question as typed (escaped), each answer with its [n] as links."""
+    out: list[Message] = []
+    for k, t in enumerate(conversation.get("turns") or [], 1):
+        out.append({"role": "user", "content": mdtext.escape(t.get("question") or "")})
+        out.append({"role": "assistant", "content": render.cite_links(t.get("answer") or "", k)})
+    return out
+
+
+def conversation_sources(service: PlanqaService, conversation: Mapping[str, Any], active: int | None = None) -> str:
+    """The sources panel of a conversation, each cited passage in its surrounding text when still stored."""
+    turns = list(conversation.get("turns") or [])
+    ids = [c.get("passage_id", "") for t in turns for c in t.get("citations") or []]
+    documents = {d["doc_id"]: d for d in service.catalog().documents}
+    return render.conversation_sources_html(turns, service.contexts(ids) if ids else {}, documents, active=active)
+
+
+def handouts(conversation: Mapping[str, Any], export_root: Path) -> tuple[str | None, str | None]:
+    """(.md, .docx) of the whole conversation with every answer's sources; (None, None) when it is empty."""
+    if not conversation.get("turns"):
+        return None, None
     folder = _folder(export_root)
-    md, docx = (str(export.write_answer(answer, folder, fmt)) for fmt in ("md", "docx"))
-    return messages, [*turns, question], sources, "", md, docx
+    md_path, docx_path = (str(export.write_conversation(conversation, folder, fmt)) for fmt in ("md", "docx"))
+    return md_path, docx_path
 
 
-def new_conversation() -> tuple[list[Message], list[str], str, str, None, None]:
-    """Forget the conversation (the outputs of :func:`chat`, emptied)."""
-    return [], [], render.empty("Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."), "", None, None
+def chat(
+    service: PlanqaService, question: str, conversation: Mapping[str, Any] | None,
+    province: str | None, index: str | None, agency: str | None, export_root: Path,
+) -> ChatView:  # fmt: skip
+    """One chat turn: answer ``question`` after the conversation's earlier questions, narrowed by the filters.
+
+    The question is shown as typed (escaped: the chat renders markdown). An empty question, or one longer
+    than :data:`assistant.assistant.MAX_QUESTION_CHARS`, is refused with a short ``notice`` and changes
+    nothing (a long one stays in the box to shorten).
+    """
+    conv: Conversation = dict(conversation) if conversation and conversation.get("id") else new_conversation()
+    conv["turns"] = list(conv.get("turns") or [])
+    question = _text(question or "").strip()
+
+    def unchanged(box: str, notice: str) -> ChatView:
+        md_path, docx_path = handouts(conv, export_root)
+        sources = conversation_sources(service, conv)
+        return ChatView(conv, conversation_messages(conv), sources, box, md_path, docx_path, notice)
+
+    if not question:
+        return unchanged("", "Hãy nhập câu hỏi vào ô bên dưới rồi bấm Hỏi (hoặc Enter).")
+    if (refused := _too_long(question)) is not None:
+        return unchanged(question, refused)
+    earlier = [t["question"] for t in conv["turns"]]
+    reply = service.ask(question, earlier, make_filters(service, province, index, agency))
+    answer = reply.answer.to_json()
+    answer["question"] = question
+    conv["turns"] = [*conv["turns"], _turn(answer)][-MAX_SAVED_TURNS:]
+    conv["title"] = conv.get("title") or question[:TITLE_CHARS]
+    md_path, docx_path = handouts(conv, export_root)
+    documents = {d["doc_id"]: d for d in service.catalog().documents}
+    turns = conv["turns"]
+    contexts = {
+        **service.contexts([c["passage_id"] for t in turns[:-1] for c in t["citations"] or []]),
+        **reply.contexts,
+    }
+    sources = render.conversation_sources_html(turns, contexts, documents)
+    return ChatView(conv, conversation_messages(conv), sources, "", md_path, docx_path, "")
+
+
+def rate(
+    service: PlanqaService, conversation: Mapping[str, Any], index: Any, liked: Any, filters: Mapping[str, str]
+) -> tuple[str, int | None]:
+    """Store 👍/👎 on the answer at chat message ``index`` with its question, earlier questions, answer and
+    citations; returns (a sentence for the user, the feedback's id for a comment, or ``None``).
+
+    Args:
+        conversation: the conversation the chat shows.
+        index: the message's position in the chat (Gradio's ``LikeData.index``; questions and answers alternate).
+        liked: ``True`` for 👍, ``False`` for 👎; anything else (a rating taken back) stores nothing.
+        filters: the filters the answer was given under.
+    """
+    turns = list(conversation.get("turns") or [])
+    position = index[0] if isinstance(index, list | tuple) and index else index
+    if not isinstance(liked, bool) or not isinstance(position, int) or position % 2 != 1:
+        return "Đã bỏ đánh giá.", None
+    k = position // 2
+    if not 0 <= k < len(turns):
+        return "Không tìm thấy câu trả lời này trong hội thoại; hãy tải lại trang.", None
+    turn = turns[k]
+    earlier = [t["question"] for t in turns[:k]]
+    try:
+        feedback_id = service.add_feedback(1 if liked else -1, "", turn["question"], earlier, dict(turn), dict(filters))
+    except ValueError as err:
+        return str(err), None
+    except KbReadOnly:
+        return "Kho tài liệu chỉ cho đọc nên chưa lưu được đánh giá; hãy báo quản trị viên.", None
+    thanks = "Cảm ơn, đã ghi nhận 👍." if liked else "Cảm ơn, đã ghi nhận 👎."
+    return thanks + " Có thể thêm góp ý ở ô bên dưới.", feedback_id
+
+
+def comment(service: PlanqaService, feedback_id: int | None, text: str) -> str:
+    """Add the comment typed after a 👍/👎 to that feedback; returns a sentence for the user."""
+    if feedback_id is None:
+        return "Hãy bấm 👍 hoặc 👎 trên một câu trả lời trước khi gửi góp ý."
+    try:
+        return service.comment_feedback(feedback_id, _text(text or ""))
+    except KbReadOnly:
+        return "Kho tài liệu chỉ cho đọc nên chưa lưu được góp ý; hãy báo quản trị viên."
+
+
+# -- conversations saved in the browser -----------------------------------------------------------------
+def saved_with(saved: Any, conversation: Mapping[str, Any]) -> dict[str, Any]:
+    """The browser's saved conversations with ``conversation`` saved (newest first, at most
+    :data:`MAX_SAVED_CONVERSATIONS`), and marked as the one open: ``{"current": id, "conversations": […]}``.
+
+    Anything else found in the browser's storage (an older format, a value edited by hand) is started afresh.
+    """
+    convs = [c for c in _saved_list(saved) if c.get("id") != conversation.get("id")]
+    if conversation.get("turns"):
+        convs.insert(0, dict(conversation))
+    return {"current": conversation.get("id", ""), "conversations": convs[:MAX_SAVED_CONVERSATIONS]}
+
+
+def _saved_list(saved: Any) -> list[dict[str, Any]]:
+    if not isinstance(saved, Mapping) or not isinstance(saved.get("conversations"), list):
+        return []
+    return [
+        c for c in saved["conversations"] if isinstance(c, dict) and c.get("id") and isinstance(c.get("turns"), list)
+    ]
+
+
+def saved_choices(saved: Any) -> list[tuple[str, str]]:
+    """(label, id) of the saved conversations: "06/12 08:15 · Sở Y tế Đồng Nai được giao … (3 câu hỏi)"."""
+    out = []
+    for c in _saved_list(saved):
+        try:
+            when = datetime.fromisoformat(c.get("started", "")).astimezone().strftime("%d/%m %H:%M")
+        except ValueError:
+            when = ""
+        title = render.short_title(c.get("title") or "", 60)
+        out.append((" · ".join(p for p in (when, f"{title} ({len(c['turns'])} câu hỏi)") if p), c["id"]))
+    return out
+
+
+def open_saved(saved: Any, conversation_id: str | None) -> Conversation:
+    """The saved conversation ``conversation_id`` (the one open when ``None``), or a new one."""
+    wanted = conversation_id or (saved.get("current") if isinstance(saved, Mapping) else None)
+    found = next((c for c in _saved_list(saved) if c["id"] == wanted), None)
+    return dict(found) if found else new_conversation()
+
+
+def forget_saved(saved: Any, conversation_id: str | None) -> dict[str, Any]:
+    """The saved conversations without ``conversation_id``."""
+    convs = [c for c in _saved_list(saved) if c["id"] != conversation_id]
+    current = saved.get("current", "") if isinstance(saved, Mapping) else ""
+    return {"current": "" if current == conversation_id else current, "conversations": convs}
 
 
 # -- Nhiệm vụ -------------------------------------------------------------------------------------------

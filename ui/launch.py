@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from ui.service import PlanqaService
-from ui.style import CSS, GRADIO_VI
+from ui.style import CSS, GRADIO_VI, PAGE_SCRIPT
 
 QUEUE_SIZE = 64  # requests waiting beyond this are refused with "queue full" instead of piling up
 CONCURRENCY = 8  # handlers running at once; the knowledge base itself serves them one at a time
@@ -84,7 +84,7 @@ def launch(
         auth_message="Đăng nhập để dùng planqa" if auth else None,
         max_file_size=service.upload_max_bytes, blocked_paths=[str(service.kb_dir)],
         prevent_thread_lock=not block, quiet=quiet, show_error=False, ssr_mode=False,
-        footer_links=["api"], theme=THEME, css=CSS, i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI), head=NO_REMOTE_IMAGES,
+        footer_links=["api"], theme=THEME, css=CSS, i18n=gr.I18n(en=GRADIO_VI, vi=GRADIO_VI), head=NO_REMOTE_IMAGES + PAGE_SCRIPT,
     )  # fmt: skip
     return fastapi_app, url
 

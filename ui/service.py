@@ -38,6 +38,16 @@ MAX_NAME_BYTES = 255  # the longest file name most file systems take (ext4, APFS
 T = TypeVar("T")
 
 
+def _new_secret(path: Path) -> str:
+    secret = uuid.uuid4().hex + uuid.uuid4().hex
+    with contextlib.suppress(OSError):  # a read-only knowledge base: this start's key only
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(secret, encoding="ascii")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    return secret
+
+
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -224,6 +234,26 @@ class PlanqaService:
         contexts = {c.passage_id: ctx for c in answer.citations if (ctx := self._context(c.passage_id))}
         return Reply(answer, contexts)
 
+    def contexts(self, passage_ids: Sequence[str]) -> dict[str, Context]:
+        """The surrounding text of each passage still in the knowledge base (a saved conversation's sources
+        are shown again this way; a passage removed since is left out)."""
+        return self._run(self._contexts, list(passage_ids))
+
+    def _contexts(self, passage_ids: list[str]) -> dict[str, Context]:
+        if self._texts_version != (version := self._kb.store.version()):
+            self._texts, self._texts_version = {}, version
+        return {pid: ctx for pid in dict.fromkeys(passage_ids) if pid and (ctx := self._context(pid))}
+
+    def browser_secret(self) -> str:
+        """The key that encrypts conversations saved in users' browsers: kept in the knowledge base
+        (``<kb>/.browser-secret``), so saved conversations survive a restart; a fresh one per start when the
+        knowledge base is read-only."""
+        path = self.kb_dir / ".browser-secret"
+        try:
+            return path.read_text(encoding="ascii").strip() or _new_secret(path)
+        except OSError:
+            return _new_secret(path)
+
     def _context(self, passage_id: str) -> Context | None:
         passage = self._kb.passages.get(passage_id)
         if passage is None:
@@ -241,6 +271,32 @@ class PlanqaService:
         if hi < len(text) and (cut := text.rfind("\n", end, hi)) != -1:
             hi = cut
         return Context(text[lo:start], text[start:end], text[end:hi])
+
+    # -- feedback on answers -------------------------------------------------------------------------
+    def add_feedback(
+        self, rating: int, comment: str, question: str, turns: Sequence[str], answer: dict[str, Any],
+        filters: dict[str, str] | None,
+    ) -> int:  # fmt: skip
+        """Store 👍 (1) or 👎 (-1) on an answer with its question, earlier questions, citations and filters;
+        returns the feedback's id (see :func:`ui.feedback.add_feedback`).
+
+        Raises:
+            ValueError: bad input, in Vietnamese; nothing stored.
+            index_store.writable.KbReadOnly: the knowledge base cannot be written.
+        """
+        from ui import feedback
+
+        return self._run(lambda: feedback.add_feedback(self._kb, rating, comment, question, turns, answer, filters))
+
+    def comment_feedback(self, feedback_id: int, comment: str) -> str:
+        """Add the comment typed after a 👍/👎 to that feedback; returns a Vietnamese sentence saying so."""
+        from ui import feedback
+
+        return self._run(lambda: feedback.comment_feedback(self._kb, feedback_id, comment))
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every feedback stored, oldest first (as ``planqa feedback --json``)."""
+        return self._run(lambda: self._kb.store.feedback())
 
     # -- browsing ------------------------------------------------------------------------------------
     def catalog(self) -> Catalog:

@@ -9,11 +9,13 @@ KB     ?= $(or $(PLANQA_KB),kb)
 
 venv: $(STAMP)
 
+# the install is quiet: pip's and setuptools' messages go to .venv/install.log, shown only when it fails
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,st]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "planqa: installing into $(VENV) (a few minutes the first time; log: $(VENV)/install.log)"
+	@{ $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[dev,st]'; } \
+	  > $(VENV)/install.log 2>&1 || { tail -n 40 $(VENV)/install.log; echo "planqa: install failed; see $(VENV)/install.log"; exit 1; }
+	@touch $(STAMP)
 
 # Debian programs planqa drives: tesseract (Vietnamese OCR of scanned PDFs), LibreOffice (legacy .doc/.xls);
 # the tests also drive chromium. Installed when we can (root with apt); without them those formats say what

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index_store import DB_NAME
 from index_store.protocols import Filters, Hit
@@ -60,16 +60,20 @@ def open_kb(kb: Path, args: argparse.Namespace, *, dense: bool = True, embedder:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[int, int], None]]:
-    """A ``progress(done, total)`` callback drawing a bar on stderr (a no-op when not a terminal)."""
+    """A ``progress(done, total)`` callback drawing a bar on stderr once there is something to embed (a no-op
+    when not a terminal): "embedding passages (first time only) ━━━━ 128/480 0:00:41"."""
     bar = Progress(
-        TextColumn("embedding passages"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("embedding passages (first time only; later starts reuse them)"), BarColumn(),
+        MofNCompleteColumn(), TimeElapsedColumn(),
         console=Console(stderr=True), transient=True, disable=not enabled or not sys.stderr.isatty(),
     )  # fmt: skip
     with bar:
-        task = bar.add_task("embed", total=None)
+        tasks: list[Any] = []
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            if not tasks:
+                tasks.append(bar.add_task("embed", total=total))
+            bar.update(tasks[0], completed=done, total=total)
 
         yield update
 

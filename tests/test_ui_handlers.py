@@ -141,8 +141,9 @@ def test_comparison_puts_each_document_side_by_side(service: PlanqaService) -> N
     assert "/KH-STNMT · Lạng Sơn" in html  # names the component without a plan of its own
     assert "chưa có nhiệm vụ riêng" in html
     picked = handlers.component_choices(service.catalog())
-    assert ("SIPAS · Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ",
+    assert ("SIPAS · 2. Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ (1 văn bản)",
             "SIPAS|Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ") in picked  # fmt: skip
+    assert len(picked) < 80 and not [label for label, _ in picked if "TỔNG" in label]  # taxonomy nodes, merged
 
 
 # -- Kho tài liệu ---------------------------------------------------------------------------------------

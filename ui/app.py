@@ -17,7 +17,7 @@ import gradio as gr
 from assistant.assistant import MAX_QUESTION_CHARS
 from index_store import KbLocked
 from index_store.writable import KbReadOnly
-from ui import handlers, render
+from ui import handlers, render, views
 from ui.catalog import Catalog
 from ui.export import TABLE_HEADERS
 from ui.service import SUPPORTED, PlanqaService
@@ -117,6 +117,63 @@ def _compare_tab(catalog: Catalog) -> SimpleNamespace:
         )  # fmt: skip
         ui.go = gr.Button("So sánh", variant="primary", scale=1, min_width=100)
     ui.out = gr.HTML(render.empty("Kết quả so sánh sẽ hiện ở đây."))
+    with gr.Row():
+        ui.xlsx = gr.DownloadButton("Tải so sánh (.xlsx)", size="sm", interactive=False)
+        ui.docx = gr.DownloadButton("Tải so sánh (.docx)", size="sm", interactive=False)
+    return ui
+
+
+def _charts_tab(catalog: Catalog) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    gr.Markdown(
+        "Kết quả và chỉ tiêu của từng nội dung chỉ số, lấy đúng từ các dòng điểm số trong kế hoạch. "
+        "Chọn chỉ số và tỉnh (hoặc số văn bản); chọn thêm một nội dung để xem các phần của nó, "
+        "hoặc bỏ trống tỉnh để so nội dung đó giữa các kế hoạch."
+    )
+    with gr.Row(equal_height=True):
+        ui.index = _picker(catalog.indices, "Chọn chỉ số", "Chỉ số", scale=1, elem_id="pq-chart-index")
+        ui.place = _picker(catalog.provinces, "Mọi tỉnh", "Tỉnh / văn bản", scale=2, elem_id="pq-chart-place")
+        ui.component = gr.Dropdown(
+            handlers.component_choices(catalog), value=None, label="Nội dung (tuỳ chọn)", allow_custom_value=True,
+            scale=3,
+        )  # fmt: skip
+        ui.go = gr.Button("Vẽ biểu đồ", variant="primary", scale=1, min_width=110)
+    ui.note = gr.Markdown()
+    ui.plot = gr.Plot(label="Biểu đồ", elem_id="pq-chart", format="png")
+    ui.png = gr.DownloadButton("Tải biểu đồ (.png)", size="sm", interactive=False)
+    gr.Markdown(
+        "### Cây chỉ số\nCác nội dung của chỉ số như bộ chỉ số công bố; dưới mỗi nội dung là các dòng kế hoạch đã giao."
+    )
+    with gr.Row(equal_height=True):
+        ui.tree_index = _picker(catalog.indices, "Mọi chỉ số", "Chỉ số", scale=3, elem_id="pq-tree-index")
+        ui.tree_go = gr.Button("Xem cây chỉ số", scale=1, min_width=130)
+    ui.tree = gr.HTML(render.empty("Chọn một chỉ số để xem cây nội dung và các nhiệm vụ."), elem_id="pq-tree")
+    return ui
+
+
+def _draft_tab(catalog: Catalog) -> SimpleNamespace:
+    ui = SimpleNamespace()
+    gr.Markdown(
+        "Soạn một phụ lục dự thảo từ tiền lệ: mỗi giải pháp lấy đúng từ dòng kế hoạch của tỉnh khác, có chú thích "
+        "nguồn; cơ quan được chuyển sang cấp của nơi soạn (Sở → Phòng cho cấp huyện). Ô nào không có tiền lệ thì "
+        "để trống cho người soạn — không có nội dung tự nghĩ ra."
+    )
+    with gr.Row(equal_height=True):
+        ui.place = gr.Dropdown(
+            list(catalog.provinces), value=None, label="Tỉnh / huyện cần soạn (gõ được nơi chưa có trong kho)",
+            allow_custom_value=True, scale=3, elem_id="pq-draft-place",
+        )  # fmt: skip
+        ui.level = gr.Dropdown(list(views.LEVEL_CHOICES), value="tỉnh", label="Cấp", scale=1)
+        ui.index = _picker(catalog.indices, "Chọn chỉ số", "Chỉ số", scale=2, elem_id="pq-draft-index")
+    ui.components = gr.Dropdown(
+        [], value=[], multiselect=True, label="Nội dung cần cải thiện (chọn sẵn các nội dung điểm thấp nhất khi có)",
+        elem_id="pq-draft-components",
+    )  # fmt: skip
+    ui.hint = gr.Markdown()
+    with gr.Row():
+        ui.go = gr.Button("Soạn dự thảo", variant="primary", elem_id="pq-draft-go")
+        ui.docx = gr.DownloadButton("Tải dự thảo (.docx)", interactive=False)
+    ui.preview = gr.Markdown(elem_id="pq-draft-preview", sanitize_html=True, latex_delimiters=[])
     return ui
 
 
@@ -189,11 +246,18 @@ def build_app(service: PlanqaService, *, export_root: Path | None = None) -> gr.
                 tasks = _tasks_tab(catalog)
             with gr.Tab("So sánh", id="compare"):
                 cmp = _compare_tab(catalog)
+            with gr.Tab("Biểu đồ", id="charts"):
+                chart = _charts_tab(catalog)
+            with gr.Tab("Soạn dự thảo", id="draft"):
+                drafting = _draft_tab(catalog)
             with gr.Tab("Kho tài liệu", id="kb"):
                 kb = _kb_tab(catalog, service.upload_max_mb)
         _wire_chat(app, service, chat, root)
         _wire_browsing(service, tasks, cmp, root)
-        refresh = [chat.province, chat.index, chat.agency, tasks.agency, tasks.province, tasks.index, cmp.component]
+        _wire_charts(service, chart, root)
+        _wire_draft(service, drafting, root)
+        refresh = [chat.province, chat.index, chat.agency, tasks.agency, tasks.province, tasks.index, cmp.component,
+                   chart.index, chart.place, chart.component, chart.tree_index, drafting.place, drafting.index]  # fmt: skip
         _wire_kb(app, service, kb, refresh)
         _add_ask_api(service)
     return app
@@ -295,8 +359,50 @@ def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNa
     def on_compare(component: str) -> str:
         return handlers.compare(service, component)
 
-    cmp.go.click(on_compare, inputs=[cmp.component], outputs=[cmp.out], api_name="compare")
-    cmp.component.input(on_compare, inputs=[cmp.component], outputs=[cmp.out], api_visibility="private")
+    def on_compare_files(component: str) -> tuple[Any, ...]:
+        xlsx, docx = views.compare_files(service, component, root)
+        return _download(xlsx), _download(docx)
+
+    for event in (cmp.go.click, cmp.component.input):
+        public = event == cmp.go.click
+        event(
+            on_compare, inputs=[cmp.component], outputs=[cmp.out], show_progress="minimal",
+            **({"api_name": "compare"} if public else {"api_visibility": "private"}),
+        ).then(on_compare_files, [cmp.component], [cmp.xlsx, cmp.docx], api_visibility="private")  # fmt: skip
+
+
+def _wire_charts(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
+    def on_chart(index: str, place: str, component: str | None) -> tuple[Any, ...]:
+        figure, png, note = views.chart(service, index, place, component, root)
+        return figure, _download(png), note
+
+    io: dict[str, Any] = {"inputs": [ui.index, ui.place, ui.component], "outputs": [ui.plot, ui.png, ui.note]}
+    ui.go.click(on_chart, **io, api_visibility="private", show_progress="minimal")
+
+    def on_tree(index: str) -> str:
+        return views.index_tree(service, index)
+
+    ui.tree_go.click(on_tree, [ui.tree_index], [ui.tree], api_visibility="private", show_progress="minimal")
+    ui.tree_index.input(on_tree, [ui.tree_index], [ui.tree], api_visibility="private", show_progress="minimal")
+
+
+def _wire_draft(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
+    def on_pick(place: str, index: str) -> tuple[Any, ...]:
+        choices = views.draft_components(service, index)
+        picked, hint = views.weakest(service, place, index)
+        return gr.update(choices=choices, value=[c for c in picked if c in dict(choices).values()]), hint
+
+    for picker in (ui.place, ui.index):
+        picker.input(on_pick, [ui.place, ui.index], [ui.components, ui.hint], api_visibility="private")
+
+    def on_draft(place: str, level: str, index: str, components: list[str] | None) -> tuple[Any, ...]:
+        preview, docx = views.make_draft(service, place, level, index, components, root)
+        return preview, _download(docx)
+
+    ui.go.click(
+        on_draft, [ui.place, ui.level, ui.index, ui.components], [ui.preview, ui.docx], api_name="draft",
+        show_progress="minimal",
+    )  # fmt: skip
 
 
 def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, pickers: list[gr.Dropdown]) -> None:
@@ -306,7 +412,12 @@ def _wire_kb(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, picker
         cat = service.catalog()
         provinces, indices = _choices(cat.provinces, "Mọi tỉnh"), _choices(cat.indices, "Mọi chỉ số")
         agencies = _choices(cat.agencies, "Mọi cơ quan")
-        choices = (provinces, indices, agencies, agencies, provinces, indices, handlers.component_choices(cat))
+        components = handlers.component_choices(cat)
+        pick_index = _choices(cat.indices, "Chọn chỉ số")
+        choices = (
+            provinces, indices, agencies, agencies, provinces, indices, components,
+            pick_index, provinces, components, indices, list(cat.provinces), pick_index,
+        )  # fmt: skip
         return (
             *(gr.update(choices=c) for c in choices), handlers.kb_summary(cat), handlers.document_rows(cat),
             gr.update(choices=handlers.document_choices(cat), value=None),

@@ -21,6 +21,7 @@ from index_store.protocols import Filters
 from index_store.writable import KbReadOnly
 from ui import export, messages, render
 from ui.catalog import Catalog, resolve_agency, resolve_component, resolve_index, resolve_province
+from ui.catalog import component_choices as catalog_component_choices
 from ui.service import PlanqaService
 
 Message = dict[str, str]
@@ -515,5 +516,6 @@ def document_choices(catalog: Catalog) -> list[tuple[str, str]]:
 
 
 def component_choices(catalog: Catalog) -> list[tuple[str, str]]:
-    """(label, "INDEX|path") for the comparison picker: "SIPAS · Cung ứng … › Tiếp cận dịch vụ"."""
-    return [(f"{index} · {path}", f"{index}|{path}") for index, path in catalog.components]
+    """(label, "INDEX|path") for the comparison picker, one per index taxonomy node some plan speaks of:
+    "SIPAS · 2. Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ (1 văn bản)"."""
+    return catalog_component_choices(catalog)

@@ -320,6 +320,16 @@ class PlanqaService:
             )
         )
 
+    def scores(
+        self, *, province: str | None = None, plan_index: str | None = None, doc: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Score/target records (figures as written), filtered like :meth:`assignments`."""
+        return self._run(
+            lambda: self._kb.store.scores(
+                province=province or None, plan_index=plan_index or None, doc=doc or None, vocab=self.vocab
+            )
+        )
+
     def compare(self, plan_index: str, component: str) -> list[_compare.Column]:
         """What each document plans for one index component, document by document (see :mod:`ui.compare`)."""
         return self._run(lambda: _compare.compare(self._kb, self._get_catalog().documents, plan_index, component))

@@ -122,6 +122,22 @@ CSS = """
 #pq-chat a[href^="#pq-src-"] { text-decoration: none; font-weight: 600; cursor: pointer; }
 #pq-chat .user-row .message-content, #pq-chat .user .message-content { max-height: 14em; overflow-y: auto; }
 .pq-drawer-handle { display: none; }
+/* the index tree: nested nodes, each with the plans' rows filed under it */
+.pq-tree summary { cursor: pointer; padding: 3px 0; font-weight: 600; }
+.pq-tree-children, .pq-tree-rows { margin-left: 1.2em; border-left: 2px solid var(--border-color-primary);
+  padding-left: 0.8em; }
+.pq-tree-sub > summary, .pq-tree-sub.pq-tree-empty { font-weight: 500; }
+.pq-tree-empty { color: var(--body-text-color-subdued); padding: 3px 0 3px 1.1em; }
+.pq-tree-count { font-weight: 400; color: var(--body-text-color-subdued); font-size: 0.9em; }
+.pq-tree-rows { list-style: none; margin-top: 4px; margin-bottom: 8px; }
+.pq-tree-row { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 6px 10px; margin: 6px 0;
+  background: var(--background-fill-secondary); }
+.pq-tree-task { white-space: pre-line; font-size: 0.92em; }
+.pq-tree-agencies { font-size: 0.85em; font-weight: 600; margin-top: 3px; }
+.pq-tree-coop, .pq-tree-deadline { font-weight: 400; margin-left: 0.6em; }
+.pq-tree-loc, .pq-tree-component { font-size: 0.82em; font-style: italic; color: var(--body-text-color-subdued); }
+#pq-draft-preview td, #pq-draft-preview th { min-width: 7em; vertical-align: top; }
+#pq-draft-preview td:nth-child(4) { min-width: 24em; }
 /* dark mode: dark marks with light text (contrast above 4.5:1) */
 .dark .pq-text mark, .dark .pq-context-text mark { background: #5a4700; color: #fff8db; }
 .dark .pq-text mark.pq-agency { background: #0d3b66; color: #e8f3ff; }

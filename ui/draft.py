@@ -1,0 +1,815 @@
+"""A draft appendix a drafter can start from ("Soạn dự thảo"): solutions taken from other provinces' plans.
+
+The drafter chooses a place (a province, in the knowledge base or not, or a district), an index and the
+components to improve (by default the ones the place scored lowest on). Each row of the draft is one
+precedent: a row of another province's plan filed under the same taxonomy node, whatever words that plan
+used for the component. Nothing is invented: a task is a precedent's task as written; a target or a
+deadline is carried only when it suits any place ("100% …", "Thường xuyên"); agencies are mapped to the
+draft's level from data (``ingest/vocab/levels.toml``: "Sở Nội vụ" → "Phòng Nội vụ" for a district);
+every other cell is left for the drafter. Every filled cell carries a marker that points at a line of
+the "Nguồn" list: document number · issuer · province · year — appendix › row.
+
+Example:
+    >>> rows, docs = service.assignments(), service.catalog().documents  # doctest: +SKIP
+    >>> draft = build_draft(rows, docs, place="Bình Phước", plan_index="PAPI",
+    ...                     components=["Quản trị môi trường › Chất lượng nước"])  # doctest: +SKIP
+    >>> write_draft_docx(draft, Path("du-thao.docx"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.mdtext import escape
+from ingest.textnorm import fold, fold_words
+from ingest.vocab import Component, Vocabulary, load_vocabulary
+from ingest.vocab_load import read_toml
+
+HEADERS = ("STT", "Chỉ số", "Chỉ tiêu", "Nhiệm vụ, giải pháp", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian")
+BLANK = "(để trống cho người soạn)"
+UNMATCHED = "(cần xác định đơn vị tương ứng)"
+PER_COMPONENT = 5  # precedent rows per component; a drafter reads a handful, not every plan's wording
+SAME_TASK = 0.8  # word-set overlap (Jaccard) at which two tasks are one solution worded twice
+SAME_NODE = 0.6  # share of a component label's word pairs a plan's wording must repeat to be filed under it
+_FIGURE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:(%)|/\s*(\d+(?:[.,]\d+)?))?")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# legal references keep their numbers in any plan: "Nghị định số 59/2012/NĐ-CP", "04/NQ-CP", "10/01/2022"
+_LEGAL = re.compile(r"\d+(?:/\d+)*/[A-ZĐ][\wĐđ]*(?:-[\wĐđ]+)*|\b\d{1,2}/\d{1,2}/\d{4}\b")
+
+
+class DraftError(ValueError):
+    """The draft cannot be made as asked; the message is a sentence for the drafter."""
+
+
+# -- data: levels.toml ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Entry:
+    source: str
+    targets: tuple[str, ...]
+    within: frozenset[str]  # target level words the entry is for; empty: all
+
+
+@dataclass(frozen=True)
+class Levels:
+    """What ``levels.toml`` says: level words, agency mapping rules, and what may be carried to a draft."""
+
+    levels: Mapping[str, str]
+    words: Mapping[str, tuple[str, ...]]
+    names: Mapping[tuple[str, str], tuple[_Entry, ...]]
+    heads: Mapping[tuple[str, str], tuple[tuple[str, str], ...]]
+    target_labels: tuple[str, ...]
+    rank_labels: tuple[str, ...]
+    percent_labels: tuple[str, ...]
+    recurring: tuple[str, ...]
+    generic_figures: tuple[str, ...]
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+        raise ValueError(f"{where}: expected a string or a list of strings, got {value!r}")
+    return tuple(" ".join(v.split()) for v in items)
+
+
+@functools.lru_cache(maxsize=4)
+def load_levels(folder: Path) -> Levels:
+    """Read ``levels.toml`` from a vocabulary folder (once per folder).
+
+    Raises:
+        ValueError: the file is missing or malformed; the message names the file and the key.
+    """
+    path = Path(folder) / "levels.toml"
+    data = read_toml(path)
+    names: dict[tuple[str, str], tuple[_Entry, ...]] = {}
+    heads: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for i, rule in enumerate(data.get("rule", [])):
+        where = f"{path} [[rule]] #{i + 1}"
+        key = (_strings(rule.get("from"), f"{where} from")[0], _strings(rule.get("to"), f"{where} to")[0])
+        names[key] = tuple(
+            _Entry(
+                _strings(e.get("from"), f"{where} names.from")[0],
+                _strings(e.get("to"), f"{where} names.to"),
+                frozenset(_strings(e["in"], f"{where} names.in")) if "in" in e else frozenset(),
+            )
+            for e in rule.get("names", [])
+        )
+        heads[key] = tuple(
+            (_strings(h.get("from"), f"{where} heads.from")[0], _strings(h.get("to"), f"{where} heads.to")[0])
+            for h in rule.get("heads", [])
+        )
+    carry = data.get("carry", {})
+
+    def folded(key: str) -> tuple[str, ...]:
+        return tuple(fold(w) for w in _strings(carry.get(key, []) or [], f"{path} [carry] {key}"))
+
+    return Levels(
+        levels={k: _strings(v, f"{path} [levels] {k}")[0] for k, v in data.get("levels", {}).items()},
+        words={k: _strings(v, f"{path} [level_words] {k}") for k, v in data.get("level_words", {}).items()},
+        names=names,
+        heads=heads,
+        target_labels=folded("target_labels"),
+        rank_labels=folded("rank_labels"),
+        percent_labels=folded("percent_labels"),
+        recurring=folded("recurring_deadlines"),
+        generic_figures=tuple(re.sub(r"\s+", "", f) for f in folded("generic_figures")),
+    )
+
+
+# -- plain data in, either dicts (``planqa records --json``) or the ingest dataclasses --------------------
+def _get(obj: Any, key: str, default: Any = "") -> Any:
+    value = obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
+    return default if value is None else value
+
+
+def _has(text: str, phrases: Iterable[str]) -> bool:
+    """Whether folded ``phrases`` occur in ``text`` as whole words (or as written, for a symbol like "%")."""
+    words = f" {fold_words(text)} "
+    low = fold(text)
+    return any((f" {p} " in words) if re.search(r"\w", p) else (p in low) for p in phrases)
+
+
+def _same_province(vocab: Vocabulary, a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    return fold(a) == fold(b) or (vocab.province_of(a) or a) == (vocab.province_of(b) or b)
+
+
+# -- taxonomy nodes ---------------------------------------------------------------------------------------
+def _pairs(vocab: Vocabulary, text: str) -> set[tuple[str, str]]:
+    words = vocab.fold_tokens(vocab.expand_abbreviations(text))
+    return set(zip(words, words[1:], strict=False)) or {(w, "") for w in words}
+
+
+def _close(vocab: Vocabulary, comp: Component, text: str) -> bool:
+    """Whether ``text`` words ``comp`` closely enough: the matcher's fuzzy score counts shared words, and
+    "Công tác kiểm tra CCHC" shares four with "Cải cách tài chính công"; shared word pairs tell them apart."""
+    label, said = _pairs(vocab, comp.sub or comp.dimension), _pairs(vocab, text)
+    shared = len(label & said)
+    return bool(label and said) and max(shared / len(label), shared / len(said)) >= SAME_NODE
+
+
+def node_of(vocab: Vocabulary, plan_index: str, component: str) -> Component | None:
+    """The taxonomy node a record's component path is filed under, or ``None``.
+
+    The path as the taxonomy writes it, else its last part worded as a node's name or alias ("Giải đáp
+    KNTC, khúc mắc"), else the longest leading part that is a node ("Tính năng động của chính quyền › …").
+
+    Example:
+        >>> node_of(load_vocabulary(), "PAPI", "7. Quản trị môi trường › 7.3 Chất lượng nước").path
+        'Quản trị môi trường › Chất lượng nước'
+    """
+    if not plan_index or not component or not component.strip():
+        return None
+    known = {c.path: c for c in vocab.components(plan_index)}
+    if component in known:
+        return known[component]
+    parts = [p.strip() for p in component.split(" › ") if p.strip()]
+    prefix = next((known[p] for k in range(len(parts), 0, -1) if (p := " › ".join(parts[:k])) in known), None)
+    for text in (parts[-1], component):
+        found = vocab.match_component(text, plan_index)
+        if found and _close(vocab, found, text) and (prefix is None or found.dimension == prefix.dimension):
+            return found
+    return prefix
+
+
+def _relation(asked: Component | None, asked_key: str, node: Component | None, key: str) -> int | None:
+    """0: the record is filed under the asked node (or one of its subs); 1: under the asked sub's dimension."""
+    if asked is None or node is None:
+        return 0 if asked is None and node is None and key == asked_key else None
+    if node.path == asked.path or (asked.sub is None and node.dimension == asked.dimension):
+        return 0
+    if asked.sub is not None and node.sub is None and node.dimension == asked.dimension:
+        return 1
+    return None
+
+
+# -- weakest components -----------------------------------------------------------------------------------
+def _figure(value: str, percent: bool) -> tuple[float | None, float] | None:
+    """ "2.99/10.00" → (0.299, 2.99); "65,5%" → (0.655, 65.5); "2,99" → (None, 2.99); a rank in brackets
+    ("80.23% (xếp thứ 45/63)") is not the figure."""
+    m = _FIGURE.search(re.sub(r"\([^)]*\)", " ", value or ""))
+    if not m:
+        return None
+    number = float(m.group(1).replace(",", "."))
+    if m.group(3):
+        top = float(m.group(3).replace(",", "."))
+        return (number / top if top else None), number
+    return (number / 100 if m.group(2) or percent else None), number
+
+
+def _latest_result(values: Sequence[Sequence[str]], levels: Levels) -> tuple[int, float | None, float] | None:
+    """(year, result/max, figure) of the latest result among a score row's values; targets and ranks skipped."""
+    best: tuple[int, float | None, float] | None = None
+    for label, value in values:
+        if _has(label, levels.target_labels + levels.rank_labels):
+            continue
+        figure = _figure(value, _has(label, levels.percent_labels))
+        if figure is None:
+            continue
+        year = max((int(y) for y in _YEAR.findall(label)), default=0)
+        if best is None or year > best[0]:
+            best = (year, *figure)
+    return best
+
+
+def weakest_components(
+    scores: Sequence[Any], documents: Sequence[Any], province: str, plan_index: str, n: int = 3,
+    *, vocab: Vocabulary | None = None,
+) -> list[str]:  # fmt: skip
+    """The components of ``plan_index`` with the lowest latest result in ``province``'s score rows.
+
+    Results are compared as result/max ("0.39/3.33" is below "1.72/2.50"), or as written when no row of the
+    index gives a maximum; the finest scored level is compared (a dimension whose sub-dimensions are scored
+    gives way to them); rows that are no node of the taxonomy (a total) are left out.
+
+    Args:
+        scores: score records (``Store.scores()`` dicts, or ``ingest.model.Score``).
+        documents: the documents they belong to (dicts or ``ingest.model.Document``), for their province.
+        province: "Đồng Nai", "dong nai".
+        plan_index: "PAPI", "PAR INDEX", "SIPAS", "PCI".
+        n: how many to return.
+
+    Returns:
+        Taxonomy paths, lowest first, e.g. ``["Quản trị môi trường › Chất lượng nước", …]``; ``[]`` when the
+        province has no score rows for the index.
+    """
+    vocab = vocab or load_vocabulary()
+    levels = load_levels(vocab.folder)
+    index = vocab.match_index(plan_index) or plan_index
+    docs = {_get(d, "doc_id"): d for d in documents}
+    found: dict[str, tuple[int, float | None, float, int, Component]] = {}
+    order = {c.path: i for i, c in enumerate(vocab.components(index))}
+    for s in scores:
+        doc = docs.get(_get(s, "doc_id"))
+        where = _get(s, "province") or (_get(doc, "province") if doc is not None else "")
+        if not _same_province(vocab, where, province) or (vocab.match_index(_get(s, "plan_index")) or "") != index:
+            continue
+        node = node_of(vocab, index, _get(s, "component"))
+        result = _latest_result(_get(s, "values", ()), levels) if node else None
+        if node is None or result is None:
+            continue
+        if node.path not in found or result[0] > found[node.path][0]:
+            found[node.path] = (*result, order.get(node.path, len(order)), node)
+    scored_dims = {v[4].dimension for v in found.values() if v[4].sub}
+    leaves = [v for v in found.values() if v[4].sub or v[4].dimension not in scored_dims]
+    scaled = [v for v in leaves if v[1] is not None]
+    ranked = sorted(scaled, key=lambda v: (v[1], v[3])) if scaled else sorted(leaves, key=lambda v: (v[2], v[3]))
+    return [v[4].path for v in ranked[: max(n, 0)]]
+
+
+# -- precedents -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Precedent:
+    """One row of another plan that a draft may reuse, with where it stands.
+
+    ``level`` is the agency level the plan speaks for ("tỉnh", "huyện"; "" when the plan does not say).
+    ``broader``: filed under the asked sub-dimension's dimension, not under it. ``also``: citations of the
+    same solution worded (almost) the same in other rows, merged into this one.
+    """
+
+    record_id: str
+    doc_id: str
+    source: str
+    doc_number: str
+    issuer: str
+    province: str
+    level: str
+    year: int | None
+    plan_index: str
+    component: str
+    node: str
+    target: str
+    tasks: str
+    lead: tuple[str, ...]
+    coop: tuple[str, ...]
+    deadline: str
+    location: str
+    broader: bool = False
+    also: tuple[str, ...] = ()
+
+    def cite(self) -> str:
+        """ "336/KH-UBND · UBND tỉnh Đồng Nai · Đồng Nai · 2024 — Phụ lục 11 › I. Chỉ số PAPI › 4"."""
+        head = " · ".join(
+            p for p in (self.doc_number or self.source, self.issuer, self.province, str(self.year or "")) if p
+        )
+        return f"{head} — {self.location}" if self.location else head
+
+
+def _plan_level(doc: Any, levels: Levels, vocab: Vocabulary) -> str:
+    """The agency level a plan speaks for: a province's or a department's plan "tỉnh", a district's "huyện";
+    a "thành phố" without a locality is a centrally-run city, a province."""
+    level = str(_get(doc, "level")).strip().lower()
+    if level == "thành phố" and not _get(doc, "locality") and vocab.province_kind(_get(doc, "province")) == "thành phố":
+        return "tỉnh"
+    return levels.levels.get(level, "")
+
+
+def is_solution(text: str, vocab: Vocabulary) -> bool:
+    """Whether a record's task text is a task: not empty, and not just an agency's name (a table's unit
+    column read as the task)."""
+    text = " ".join((text or "").split())
+    return bool(text) and fold_words(vocab.canonical_agency(text) or "") != fold_words(text)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(fold_words(text).split())
+
+
+def _date_key(doc: Any) -> tuple[int, int, int]:
+    parts = [int(p) if p.isdigit() else 0 for p in re.split(r"[/.-]", str(_get(doc, "issue_date")))]
+    day, month = (parts + [0, 0])[:2] if len(parts) >= 3 else (0, 0)
+    return int(_get(doc, "year", 0) or 0), month, day
+
+
+def precedents(
+    records: Sequence[Any], documents: Sequence[Any], plan_index: str, component: str, *,
+    exclude_province: str, vocab: Vocabulary | None = None,
+) -> list[Precedent]:  # fmt: skip
+    """Rows of other provinces' plans for the taxonomy node ``component`` names, best first.
+
+    Best first: rows filed under the node itself before rows filed under its dimension; rows with a task and
+    a lead agency first; then the most recent plan. A task worded (almost) the same as a better row's is
+    merged into it (its citation kept in ``also``).
+
+    Args:
+        records: assignment records (``planqa records --json`` dicts, or ``ingest.model.Assignment``).
+        documents: their documents (dicts or ``ingest.model.Document``): province, number, issuer, year.
+        plan_index: "PAPI", "PAR INDEX", "SIPAS", "PCI".
+        component: a taxonomy path ("Quản trị môi trường › Chất lượng nước") or a plan's wording of it.
+        exclude_province: the drafting province, whose own plans are no precedent.
+
+    Returns:
+        :class:`Precedent` rows; ``[]`` when no other province plans anything for the node.
+    """
+    vocab = vocab or load_vocabulary()
+    levels = load_levels(vocab.folder)
+    index = vocab.match_index(plan_index) or plan_index
+    asked = node_of(vocab, index, component)
+    asked_key = fold_words(component.split(" › ")[-1])
+    docs = {_get(d, "doc_id"): d for d in documents}
+    nodes: dict[str, Component | None] = {}
+    ranked: list[tuple[tuple[Any, ...], Precedent]] = []
+    for i, r in enumerate(records):
+        doc = docs.get(_get(r, "doc_id"), {})
+        province = _get(r, "province") or _get(doc, "province")
+        if (
+            _same_province(vocab, province, exclude_province)
+            or (vocab.match_index(_get(r, "plan_index")) or "") != index
+        ):
+            continue
+        path = _get(r, "component")
+        if path not in nodes:
+            nodes[path] = node_of(vocab, index, path)
+        relation = _relation(asked, asked_key, nodes[path], fold_words(path.split(" › ")[-1]))
+        if relation is None:
+            continue
+        node = nodes[path]
+        p = Precedent(
+            record_id=_get(r, "record_id"), doc_id=_get(r, "doc_id"), source=_get(r, "source") or _get(doc, "source"),
+            doc_number=_get(r, "doc_number") or _get(doc, "doc_number"), issuer=_get(doc, "issuer"),
+            province=province, level=_plan_level(doc, levels, vocab), year=_get(doc, "year", None), plan_index=index,
+            component=path, node=node.path if node else "", target=_get(r, "target"), tasks=_get(r, "tasks"),
+            lead=tuple(_get(r, "lead", ())), coop=tuple(_get(r, "coop", ())), deadline=_get(r, "deadline"),
+            location=_get(r, "location"), broader=relation == 1,
+        )  # fmt: skip
+        task = is_solution(p.tasks, vocab)
+        recency = _date_key(doc)
+        ranked.append(((relation, not (task and p.lead), not task, tuple(-x for x in recency), i), p))
+    kept: list[tuple[frozenset[str], Precedent, list[str]]] = []
+    for _, p in sorted(ranked, key=lambda x: x[0]):
+        words = _words(p.tasks or p.target)
+        twin = next((k for k in kept if words and len(words & k[0]) / len(words | k[0]) >= SAME_TASK), None)
+        if twin is not None:
+            twin[2].append(p.cite())
+        else:
+            kept.append((words, p, []))
+    return [Precedent(**{**p.__dict__, "also": tuple(also)}) for _, p, also in kept]
+
+
+# -- the target place and agency levels -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """Where the draft is for: ``level`` is an agency level ("tỉnh", "huyện"), ``word`` the place's own
+    level word ("tỉnh", "thành phố", "huyện", "thị xã", …), ``label`` how the title names it."""
+
+    province: str
+    locality: str
+    level: str
+    word: str
+    label: str
+
+
+def resolve_target(place: str, level: str = "tỉnh", *, vocab: Vocabulary | None = None) -> Target:
+    """The draft's place from what the drafter typed or picked ("Bình Phước", "tam duong", level "huyện").
+
+    A province not in the knowledge base is fine; a name the vocabulary does not know gives a
+    ``Target`` with an empty ``province`` (:func:`build_draft` refuses it).
+    """
+    vocab = vocab or load_vocabulary()
+    levels = load_levels(vocab.folder)
+    place = " ".join((place or "").split())
+    level = (level or "").strip().lower()
+    agency_level = levels.levels.get(level, "tỉnh")
+    province, locality, loc_level = vocab.resolve_place(place) if place else ("", "", "")
+    province = province or (vocab.province_of(place) or "" if place else "")
+    kind = (vocab.province_kind(province) or "tỉnh") if province else "tỉnh"
+    if agency_level != "huyện":  # a draft is for a province or for a district; any other level reads as the province
+        return Target(province, "", "tỉnh", kind, f"{kind} {province}" if province else place)
+    word = loc_level or (level if level in levels.words.get("huyện", ()) else "huyện")
+    label = f"{word} {locality}" if locality else f"{word} … ({kind} {province})"
+    return Target(province, locality, "huyện", word, label)
+
+
+def _known_at(vocab: Vocabulary, name: str, level: str) -> str | None:
+    canonical = vocab.canonical_agency(name)
+    return canonical if canonical and vocab.agency_level(canonical) == level else None
+
+
+def _with_word(name: str, levels: Levels, level: str, word: str) -> str:
+    """``name`` with its closing level word put to the target's own ("UBND huyện" → "UBND thị xã")."""
+    if " các " in f" {fold(name)} ":  # "UBND các huyện, thành phố" names the level below, not a place
+        return name
+    for w in sorted(levels.words.get(level, ()), key=len, reverse=True):
+        if fold(name).endswith(" " + fold(w)) and w != word:
+            return name[: -len(w)] + word
+    return name
+
+
+def _replace_provinces(name: str, vocab: Vocabulary, province: str) -> str | None:
+    """``name`` with another province's name put to ``province``; ``None`` when it names a place that cannot
+    be carried (a locality of that province)."""
+    for other in vocab.find_provinces(name):
+        if other == province:
+            continue
+        key, low = fold(other), fold(name)
+        at = low.find(key)
+        if not province or at < 0 or len(low) != len(name):
+            return None
+        name = name[:at] + province + name[at + len(other) :]
+    return name
+
+
+def _map(vocab: Vocabulary, levels: Levels, name: str, target: Target, source_level: str | None) -> str:
+    canonical = vocab.canonical_agency(name) or name
+    own = vocab.agency_level(canonical)
+    if own == "sở":  # a department's own units ("Văn phòng Sở") have no counterpart in another plan
+        return f"{name} {UNMATCHED}"
+    src = levels.levels.get((source_level or "").strip().lower())
+    if src is None and own and " các " not in f" {fold(canonical)} ":  # "UBND các huyện, …" speaks from above
+        src = levels.levels.get(own)
+    if src is None or src == target.level:
+        carried = _replace_provinces(name, vocab, target.province)
+        return _with_word(carried, levels, target.level, target.word) if carried else f"{name} {UNMATCHED}"
+    for entry in levels.names.get((src, target.level), ()):
+        if fold(entry.source) == fold(canonical) and (not entry.within or target.word in entry.within):
+            return " / ".join(t.replace("{level}", target.word) for t in entry.targets)
+    default = levels.words.get(target.level, ("",))[0]
+    words = sorted(levels.words.get(src, ()), key=len, reverse=True)
+    if " các " not in f" {fold(canonical)} ":
+        for w in words:
+            if fold(canonical).endswith(" " + fold(w)):
+                known = _known_at(vocab, canonical[: -len(w)] + default, target.level)
+                if known:
+                    return _with_word(known, levels, target.level, target.word)
+                break
+    for head, to in levels.heads.get((src, target.level), ()):
+        if fold(canonical).startswith(fold(head) + " "):
+            known = _known_at(vocab, to + canonical[len(head) :], target.level)
+            if known:
+                return known
+    if own in ("xã", "", target.level):  # communes, one-stop desks and the target's own level stay as named
+        return canonical
+    return f"{canonical} {UNMATCHED}"
+
+
+def map_agency(
+    name: str, target_level: str, target_place: str, *, source_level: str | None = None,
+    vocab: Vocabulary | None = None,
+) -> str | None:  # fmt: skip
+    """The agency of the draft's place that matches ``name`` of a precedent's plan.
+
+    Args:
+        name: as the precedent names it ("Sở Nội vụ", "Công an tỉnh Đồng Nai", "UBND các huyện, thành phố").
+        target_level: the draft's level ("tỉnh", "huyện", "thị xã", "thành phố", "quận").
+        target_place: the draft's province or locality ("Bình Phước", "Tam Đường").
+        source_level: the precedent plan's level ("tỉnh", "sở", "huyện"); default: the agency's own level.
+
+    Returns:
+        The counterpart ("Phòng Nội vụ", "Công an tỉnh Bình Phước", "UBND các xã, phường, thị trấn"),
+        alternatives joined by " / ", or the name marked "(cần xác định đơn vị tương ứng)" when the data
+        knows no counterpart; ``None`` for an empty name.
+
+    Example:
+        >>> map_agency("Sở Tài nguyên và Môi trường", "huyện", "Bình Phước")
+        'Phòng Tài nguyên và Môi trường'
+    """
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    vocab = vocab or load_vocabulary()
+    return _map(
+        vocab, load_levels(vocab.folder), name, resolve_target(target_place, target_level, vocab=vocab), source_level
+    )
+
+
+# -- the draft --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Source:
+    """A line of the "Nguồn" list: the precedent row marker ``n`` points at."""
+
+    n: int
+    precedent: Precedent
+    mapped: tuple[tuple[str, str], ...] = ()  # (agency as the precedent names it, as the draft names it)
+
+    def line(self) -> str:
+        """ "[1] 336/KH-UBND · UBND tỉnh Đồng Nai · Đồng Nai · 2024 — Phụ lục 11 › I. Chỉ số PAPI › 4"."""
+        text = f"[{self.n}] {self.precedent.cite()}"
+        if self.mapped:
+            text += "; cơ quan theo cấp: " + "; ".join(f"{a} → {b}" for a, b in self.mapped)
+        if self.precedent.also:
+            text += "; cùng giải pháp tại: " + "; ".join(self.precedent.also)
+        return text
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """One row of the draft table; ``""`` is a cell left for the drafter; ``n`` is the source marker."""
+
+    stt: int
+    component: str
+    target: str
+    tasks: str
+    lead: tuple[str, ...]
+    coop: tuple[str, ...]
+    deadline: str
+    n: int | None
+
+
+@dataclass(frozen=True)
+class DraftPlan:
+    """A draft appendix: its title, the table rows and the sources their markers point at."""
+
+    title: str
+    subtitle: str
+    note: str
+    target: Target
+    plan_index: str
+    components: tuple[str, ...]
+    rows: tuple[DraftRow, ...]
+    sources: tuple[Source, ...]
+
+
+def _generic_target(text: str, levels: Levels, vocab: Vocabulary, src: str, dst: str) -> bool:
+    """A target any place may adopt: it names no place, no level of the source's own that the draft lacks,
+    and no figure but whole ones ("100%"); "Trên 80%", "ít nhất 03 sáng kiến" were set for one place."""
+    if not text.strip() or vocab.find_provinces(text):
+        return False
+    if src != dst and _has(text, [fold(w) for w in levels.words.get(src, ())]):
+        return False
+    rest = _LEGAL.sub(" ", text)
+    figures = re.findall(r"\d+(?:[.,]\d+)*\s*%?", rest)
+    return all(re.sub(r"\s+", "", f) in levels.generic_figures for f in figures)
+
+
+def _recurring(deadline: str, levels: Levels) -> bool:
+    low = fold_words(deadline)
+    return bool(low) and any(low == p or low.startswith(p + " ") for p in levels.recurring) and not _YEAR.search(low)
+
+
+def build_draft(
+    records: Sequence[Any], documents: Sequence[Any], scores: Sequence[Any] = (), *, place: str,
+    plan_index: str, components: Sequence[str] = (), level: str = "tỉnh", per_component: int = PER_COMPONENT,
+    vocab: Vocabulary | None = None,
+) -> DraftPlan:  # fmt: skip
+    """Compose the draft for ``place`` from the precedents of other provinces' plans.
+
+    Args:
+        records: assignment records of the knowledge base (``planqa records --json`` dicts).
+        documents: their documents (``planqa docs --json`` dicts, e.g. ``service.catalog().documents``).
+        scores: score records; used for the default components (the place's weakest) when none are given.
+        place: a province ("Bình Phước", in the knowledge base or not) or a locality ("Tam Đường").
+        plan_index: "PAPI", "PAR INDEX", "SIPAS", "PCI".
+        components: taxonomy paths (or a plan's wording of them) to improve; default: the weakest three.
+        level: "tỉnh" or "huyện" (or the locality's own word: "thị xã", "thành phố", "quận").
+        per_component: precedent rows per component.
+
+    Returns:
+        The :class:`DraftPlan`; a component no other plan has a row for gets one row left for the drafter.
+
+    Raises:
+        DraftError: the place or index is unknown, or no component is chosen and the place has no scores.
+    """
+    vocab = vocab or load_vocabulary()
+    levels = load_levels(vocab.folder)
+    target = resolve_target(place, level, vocab=vocab)
+    if not target.province:
+        raise DraftError(f"Không nhận ra tỉnh/thành phố “{place}”; hãy nhập tên một trong 63 tỉnh, thành phố")
+    index = vocab.match_index(plan_index) or ""
+    if not index:
+        raise DraftError(f"Không nhận ra chỉ số “{plan_index}”; hãy chọn PAPI, PAR INDEX, SIPAS hoặc PCI")
+    chosen = [c.strip() for c in components if c and c.strip()]
+    chosen = chosen or weakest_components(scores, documents, target.province, index, vocab=vocab)
+    if not chosen:
+        raise DraftError(f"Chưa chọn thành phần nào của Chỉ số {index}, và {target.label} chưa có điểm số trong kho")
+    rows: list[DraftRow] = []
+    sources: list[Source] = []
+    used: set[str] = set()
+    for component in dict.fromkeys(chosen):
+        node = node_of(vocab, index, component)
+        label = node.path if node else component
+        found = [
+            p
+            for p in precedents(records, documents, index, component, exclude_province=target.province, vocab=vocab)
+            if is_solution(p.tasks, vocab) and p.record_id not in used  # a row serves the first component only
+        ]
+        if not found:
+            rows.append(DraftRow(len(rows) + 1, label, "", "", (), (), "", None))
+            continue
+        for p in found[:per_component]:
+            used.add(p.record_id)
+            n = len(sources) + 1
+            src = p.level
+            mapped: list[tuple[str, str]] = []
+
+            def carry(
+                names: tuple[str, ...], src: str = src, mapped: list[tuple[str, str]] = mapped
+            ) -> tuple[str, ...]:
+                out = []
+                for a in names:
+                    b = _map(vocab, levels, a, target, src or None)
+                    if b != a:
+                        mapped.append((a, b))
+                    out.append(b)
+                return tuple(dict.fromkeys(out))
+
+            lead, coop = carry(p.lead), carry(p.coop)
+            target_text = (
+                p.target if _generic_target(p.target, levels, vocab, src or target.level, target.level) else ""
+            )
+            deadline = p.deadline if _recurring(p.deadline, levels) else ""
+            rows.append(DraftRow(len(rows) + 1, label, target_text, p.tasks, lead, coop, deadline, n))
+            sources.append(Source(n, p, tuple(dict.fromkeys(mapped))))
+    return DraftPlan(
+        title="PHỤ LỤC … (DỰ THẢO)",
+        subtitle=f"Nhiệm vụ, giải pháp nâng cao Chỉ số {index} của {target.label}",
+        note=(
+            "Bản dự thảo do planqa soạn từ các dòng nhiệm vụ, giải pháp trong kế hoạch của địa phương khác. "
+            "Mỗi ô đã điền có số chú thích trỏ tới dòng nguồn ở mục Nguồn; cơ quan đã được chuyển sang cấp "
+            f"tương ứng; ô ghi “{BLANK}” dành cho người soạn điền theo tình hình địa phương."
+        ),
+        target=target,
+        plan_index=index,
+        components=tuple(dict.fromkeys(chosen)),
+        rows=tuple(rows),
+        sources=tuple(sources),
+    )
+
+
+# -- output: Word and a Markdown preview ------------------------------------------------------------------
+def _cells(row: DraftRow) -> list[tuple[str, bool]]:
+    """The row's seven cells as (text, carries the source marker); ``""`` stays for the drafter."""
+    return [
+        (str(row.stt), False),
+        (row.component, False),
+        (row.target, bool(row.target)),
+        (row.tasks, bool(row.tasks)),
+        ("\n".join(row.lead), bool(row.lead)),
+        ("\n".join(row.coop), bool(row.coop)),
+        (row.deadline, bool(row.deadline)),
+    ]
+
+
+def _repeat_header(row: Any) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    flag = OxmlElement("w:tblHeader")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
+def write_draft_docx(draft: DraftPlan, path: Path | str) -> Path:
+    """Write ``draft`` as a Word document (landscape): title, note, the table, then the "Nguồn" list.
+
+    Word footnotes are not something python-docx writes, so a filled cell ends with a superscript marker
+    "[n]" and line n of "Nguồn" cites the row (document number · issuer · province · year — location).
+
+    Returns:
+        ``path``.
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt, RGBColor
+
+    path = Path(path)
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, margin, Cm(1.5))
+    for text, size in ((draft.title, 14), (draft.subtitle, 13)):
+        para = doc.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(text)
+        run.bold, run.font.size = True, Pt(size)
+    note = doc.add_paragraph().add_run(draft.note)
+    note.italic = True
+    table = doc.add_table(rows=1, cols=len(HEADERS))
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, HEADERS, strict=True):
+        cell.paragraphs[0].add_run(header).bold = True
+    _repeat_header(table.rows[0])
+    for row in draft.rows:
+        cells = table.add_row().cells
+        for cell, (text, marked) in zip(cells, _cells(row), strict=True):
+            para = cell.paragraphs[0]
+            if text:
+                para.add_run(text)
+                if marked and row.n is not None:
+                    para.add_run(f"[{row.n}]").font.superscript = True
+            else:
+                blank = para.add_run(BLANK)
+                blank.italic, blank.font.color.rgb = True, RGBColor(0x80, 0x80, 0x80)
+    doc.add_paragraph().add_run("Nguồn").bold = True
+    if not draft.sources:
+        doc.add_paragraph("Không có dòng tiền lệ nào trong các kế hoạch đã nạp; mọi ô dành cho người soạn.")
+    for source in draft.sources:
+        doc.add_paragraph(source.line())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def _md_cell(text: str, n: int | None) -> str:
+    if not text:
+        return f"_{BLANK}_"
+    lines = [escape(" ".join(line.split())) for line in text.splitlines() if line.strip()]
+    return "<br>".join(lines) + (f" <sup>[{n}]</sup>" if n is not None else "")
+
+
+def draft_markdown(draft: DraftPlan) -> str:
+    """The draft as Markdown for the app's preview: plan text escaped (it is data, never markup)."""
+    out = [f"### {escape(draft.title)}", f"**{escape(draft.subtitle)}**", "", f"_{escape(draft.note)}_", ""]
+    out.append("| " + " | ".join(HEADERS) + " |")
+    out.append("|" + "---|" * len(HEADERS))
+    for row in draft.rows:
+        cells = [_md_cell(text, row.n if marked else None) for text, marked in _cells(row)]
+        out.append("| " + " | ".join(cells) + " |")
+    out += ["", "**Nguồn**", ""]
+    out += [f"- {escape(s.line())}" for s in draft.sources] or [
+        "- Không có dòng tiền lệ nào trong các kế hoạch đã nạp."
+    ]
+    return "\n".join(out) + "\n"
+
+
+def draft_for(
+    service: Any, province: str, level: str, plan_index: str, components: Sequence[str], folder: Path | str
+) -> tuple[str, Path]:
+    """The app's "Soạn dự thảo": the Markdown preview and the .docx written into ``folder``.
+
+    Args:
+        service: a ``ui.service.PlanqaService``.
+        province: the place typed or picked ("Bình Phước", "Tam Đường").
+        level: "tỉnh" or "huyện".
+        plan_index: "PAPI", "PAR INDEX", "SIPAS", "PCI".
+        components: the components to improve; empty: the place's weakest (when it has score rows).
+        folder: where the .docx goes (a folder the caller owns).
+
+    Raises:
+        DraftError: a sentence for the drafter (unknown place or index, nothing chosen).
+    """
+    from ui.export import slug
+
+    documents = service.catalog().documents
+    scores = scores_of(service) if not [c for c in components if c and c.strip()] else []
+    draft = build_draft(
+        service.assignments(), documents, scores, place=province, plan_index=plan_index, components=components,
+        level=level, vocab=service.vocab,
+    )  # fmt: skip
+    path = write_draft_docx(draft, Path(folder) / f"{slug('du thao', draft.plan_index, draft.target.label)}.docx")
+    return draft_markdown(draft), path
+
+
+def scores_of(service: Any) -> list[dict[str, Any]]:
+    """The knowledge base's score records: ``service.scores()`` when the service has it, else read from its
+    store file directly (read-only; SQLite lets a reader in beside the service's own connection)."""
+    if callable(getattr(service, "scores", None)):
+        return list(service.scores())
+    from index_store.sqlite_store import Store
+
+    with Store(service.kb_dir, readonly=True) as store:
+        return store.scores()
+
+
+def weakest_for(service: Any, province: str, plan_index: str, n: int = 3) -> list[str]:
+    """The components to pre-fill the app's picker with: ``province``'s weakest of ``plan_index``."""
+    vocab = service.vocab
+    place = vocab.province_of(province or "") or province
+    return weakest_components(scores_of(service), service.catalog().documents, place, plan_index, n, vocab=vocab)

@@ -14,6 +14,7 @@ from ui import messages
     [
         ("CorruptDocument", "mat.doc: is protected with a password; …", "mat.doc: tệp được đặt mật khẩu"),
         ("CorruptDocument", "hong.xlsx: is not a valid .xlsx (truncated …)", "hong.xlsx: tệp bị hỏng hoặc không đúng định dạng .xlsx"),
+        ("CorruptDocument", "nul.txt: expected text (UTF-8, UTF-16 or Windows-1258), found NUL bytes", "nul.txt: tệp bị hỏng hoặc không đúng định dạng .txt; hãy lưu lại dạng văn bản (UTF-8)"),
         ("ScannedPdf", "anh.pdf: no extractable text on 1 of 1 pages; OCR read nothing on it", "anh.pdf: đây là bản quét nhưng không nhận dạng được chữ nào"),
         ("ScannedPdf", "anh.pdf: … OCR cannot run here: the tesseract program is not installed", "anh.pdf: đây là bản quét, máy chủ chưa có bộ nhận dạng chữ"),
         ("EmptyDocument", "menu.html: the page has only navigation and menus …", "menu.html: trang web chỉ có thanh điều hướng, menu"),
@@ -39,7 +40,10 @@ def test_the_service_s_own_refusals_pass_through():
         ("scan.pdf: OCR confidence is low on pages 3–5, 9; check those pages against the scan", "Độ tin cậy nhận dạng chữ (OCR) thấp ở trang 3–5, 9"),
         ("scan.pdf: page 2, table row 7: OCR is unsure of the figures (4 | 2,99/10); check them", "Trang 2, dòng 7 của bảng: chưa chắc các con số"),
         ("Phụ lục 3: a table with no agency column and no agency in its title; its 12 rows name no agency", "Phụ lục 3: bảng không có cột cơ quan và tên phụ lục không nêu cơ quan; 12 dòng"),
-        ("something new the reader says", "something new the reader says"),
+        ("plan.txt: not recognised as a plan; ingested as plain passages", "Không nhận ra đây là một kế hoạch"),
+        ("plan.txt: decoded as windows-1258", "Tệp không ở bảng mã UTF-8: đã đọc theo bảng mã windows-1258"),
+        ("book.xlsx: sheet 'PL2' is hidden and was not read; unhide it in Excel to include it", "Trang tính “PL2” đang ẩn"),
+        ("something new the reader says", "Lưu ý khi đọc tệp (chi tiết kỹ thuật): something new the reader says"),
     ],
 )  # fmt: skip
 def test_reader_warnings_are_said_in_vietnamese(warning, says):

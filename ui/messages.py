@@ -55,7 +55,8 @@ _BY_KIND: dict[str, Callable[[str, str], str]] = {
     "EmptyDocument": _empty,
     "CorruptDocument": lambda n, d: (
         _password(n, d)
-        or f"{n}: tệp bị hỏng hoặc không đúng định dạng {Path(n).suffix}; hãy lưu lại tệp từ Word/Excel rồi nạp lại"
+        or f"{n}: tệp bị hỏng hoặc không đúng định dạng {Path(n).suffix}; "
+        + _RESAVE.get(Path(n).suffix.lower(), "hãy mở tệp bằng Word/Excel, lưu lại rồi nạp lại")
     ),
     "ScannedPdf": _scanned,
     "TooLarge": lambda n, d: (
@@ -71,7 +72,16 @@ _WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"pages ([\d–, ]+) are scanned and were not read"), "Trang {0} là bản quét và chưa đọc được (máy chủ chưa có OCR)"),
     (re.compile(r"page (\d+) has no extractable text"), "Trang {0} không có chữ"),
     (re.compile(r"(.*): a table with no agency column and no agency in its title; its (\d+) rows"), "{0}: bảng không có cột cơ quan và tên phụ lục không nêu cơ quan; {1} dòng của bảng chưa gắn với cơ quan nào"),
+    (re.compile(r"not recognised as a plan; ingested as plain passages"), "Không nhận ra đây là một kế hoạch (không có số hiệu, cơ quan ban hành, bảng nhiệm vụ): nội dung vẫn được tìm kiếm như các đoạn văn bản"),
+    (re.compile(r"plain-text file with markdown headings or tables; read as markdown"), "Tệp .txt có tiêu đề hoặc bảng dạng markdown: đã đọc theo markdown"),
+    (re.compile(r"decoded as ([\w-]+)"), "Tệp không ở bảng mã UTF-8: đã đọc theo bảng mã {0}; hãy kiểm tra dấu tiếng Việt"),
+    (re.compile(r"sheet '(.*)' is hidden and was not read"), "Trang tính “{0}” đang ẩn nên chưa được đọc; hãy bỏ ẩn trong Excel nếu cần"),
+    (re.compile(r"no main text found; read the page's tables"), "Trang web không có phần nội dung chính: chỉ đọc các bảng của trang"),
 )  # fmt: skip
+# what a damaged file of each kind should be saved again from
+_RESAVE = {".txt": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại", ".md": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại",
+           ".pdf": "hãy xuất lại PDF từ bản gốc (hoặc tải lại tệp) rồi nạp lại",
+           ".html": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại", ".htm": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại"}  # fmt: skip
 
 
 def error_vi(result: dict[str, Any]) -> str:
@@ -86,12 +96,13 @@ def error_vi(result: dict[str, Any]) -> str:
 
 
 def warning_vi(warning: str) -> str:
-    """A reader's warning in Vietnamese (the file name dropped: the row names the file)."""
+    """A reader's warning in Vietnamese (the file name dropped: the row names the file); one of a shape not
+    listed here is shown as written after a Vietnamese lead-in."""
     for pattern, template in _WARNINGS:
         m = pattern.search(warning)
         if m:
             return template.format(*m.groups())
-    return warning
+    return f"Lưu ý khi đọc tệp (chi tiết kỹ thuật): {warning}"
 
 
 def read_vi(source: str, read: dict[str, Any]) -> str:

@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant._query_cues import load_cues
-from assistant._view import Cites, KbView, doc_label
-from assistant.evidence import ASKS, Sentence, ask_of, rank_sentences, terms
-from assistant.mdtext import escape, md
+from assistant._view import Cites, KbView, doc_label, label
+from assistant.evidence import ASKS, ROW_KINDS, Sentence, ask_of, rank_sentences, terms
+from assistant.mdtext import dashes, escape, md, no_marker
 from assistant.scope import Scope
+from ingest.model import ROW_LABELS
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
 
 MAX_ROWS = 24
 MIN_CITATIONS = 5  # an answer cites at least this many passages when retrieval found them
+SENTENCE_WIDTH = 1200  # a quoted sentence longer than this is shortened at a sentence or word boundary
 
 
 @dataclass
@@ -44,7 +46,8 @@ class Ctx:
         retrieve: ``retrieve(query, k) -> list[Hit]`` within the scope and the user's filters, preferring
             what the question names, with the conversation for an elliptic follow-up.
         cites: the citations of this answer.
-        lang: "vi" or "en" (labels only; quoted text stays as written).
+        lang: "vi" or "en", chosen once from the question: every label of the answer comes from
+            :data:`assistant._view.LABELS` in this language (quoted text stays as written).
         extra_terms: words of the earlier turns an elliptic follow-up leans on.
         extra_weight: their weight beside the question's own words (1 when the question has almost none).
     """
@@ -61,8 +64,13 @@ class Ctx:
     _hits: list[Any] | None = field(default=None, repr=False)
     _evidence: dict[tuple[str, int | None], list[Sentence]] = field(default_factory=dict, repr=False)
 
+    def label(self, key: str, n: int | None = None, **values: object) -> str:
+        """The words ``key`` of :data:`assistant._view.LABELS` in the answer's language (see
+        :func:`assistant._view.label`)."""
+        return label(self.lang, key, n, **values)
+
     def t(self, vi: str, en: str) -> str:
-        """A label in the question's language."""
+        """One of two texts by the answer's language (prefer :meth:`label`, which keeps the words in one place)."""
         return en if self.lang == "en" else vi
 
     def hits(self) -> list[Any]:
@@ -107,9 +115,9 @@ class Ctx:
 
 
 # -- small helpers ---------------------------------------------------------------------------------------
-def md_label(doc: Any) -> str:
+def md_label(doc: Any, lang: str = "vi") -> str:
     """A document's label (:func:`assistant._view.doc_label`) as markdown text."""
-    return md(doc_label(doc))
+    return md(doc_label(doc, lang))
 
 
 def md_names(agencies: Sequence[str], sep: str = "; ") -> str:
@@ -117,13 +125,49 @@ def md_names(agencies: Sequence[str], sep: str = "; ") -> str:
     return sep.join(md(a) for a in agencies)
 
 
-def _flat(text: str, width: int = 1500) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line, at most about ``width`` characters: cut after the last sentence (". ", "; ")
+    in the second half of the room, else at the last space, and ended with " …"; never inside a word (a
+    text with no space to cut at stays whole).
+
+    Example:
+        >>> shorten("Tăng cường kiểm tra. Xử lý nghiêm các trường hợp vi phạm", 30)
+        'Tăng cường kiểm tra. …'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= width:
+        return flat
+    room = flat[: max(1, width - 2)]
+    end = max(room.rfind(". "), room.rfind("; "))
+    if end >= width // 2:
+        return room[: end + 1] + " …"
+    space = room.rfind(" ")
+    if space <= 0:
+        return flat
+    return room[:space].rstrip(" ,;:-–") + " …"
 
 
-def _cut(text: str, width: int) -> str:
-    return md(_flat(text, width))
+_CUT_WORD = re.compile(r"\s*[^\s.…]+…$")  # "… được giao, tạ…": a word cut where ingestion shortened a heading
+
+
+def md_location(location: str) -> str:
+    """A location ("Phụ lục 11 › I. Chỉ số PAPI › 4") as markdown text; a heading that ingestion shortened
+    in the middle of a word ("… các nhiệm vụ được giao, tạ…") loses the partial word: "… được giao …"."""
+    parts = [_CUT_WORD.sub("", p).rstrip(" ,;:-–") + " …" if _CUT_WORD.search(p) else p for p in location.split(" › ")]
+    return md(" › ".join(parts))
+
+
+def place(ctx: Ctx, passage: Any) -> str:
+    """Where a passage stands, as markdown: its location, or the name of the plan's part it is in the
+    answer's language (the document card, the signature block, a footnote)."""
+    if passage.kind in ("document", "signature", "footnote"):
+        return ctx.label({"document": "document_card"}.get(passage.kind, passage.kind))
+    return md_location(passage.location) if passage.location else md_label(doc_of(ctx, passage), ctx.lang)
+
+
+def doc_of(ctx: Ctx, passage: Any) -> Any:
+    """The document a passage is from (``None`` when the view no longer holds it)."""
+    return ctx.view.documents.get(passage.doc_id)
 
 
 def in_scope(ctx: Ctx, rows: Sequence[dict[str, Any]] | None = None, by_index: bool = True) -> list[dict[str, Any]]:
@@ -148,27 +192,131 @@ def matches_component(row: dict[str, Any], plan: Any) -> bool:
     return any(k and k in hay for k in keys)
 
 
-def row_line(row: dict[str, Any], ctx: Ctx, with_agency: bool = False) -> str:
-    """One record as a bullet: component — target — tasks — deadline [n]."""
-    t = ctx.t
-    parts = [f"**{md(row['component'])}**" if (row.get("component") or "").strip() else f"*{md(row['location'])}*"]
-    if with_agency and row.get("lead"):
-        parts.append(md_names(row["lead"], ", "))
-    if row.get("target"):
-        parts.append(t("Chỉ tiêu: ", "Target: ") + _cut(row["target"], 1500))
-    if row.get("tasks"):
-        parts.append(t("Nhiệm vụ: ", "Tasks: ") + _cut(row["tasks"], 1500))
-    if row.get("coop"):
-        parts.append(t("Phối hợp: ", "Coordinating: ") + md_names(row["coop"], ", "))
-    if row.get("deadline"):
-        parts.append(t("Thời hạn: ", "Deadline: ") + md(row["deadline"]))
-    return "- " + " — ".join(parts) + " " + ctx.cites.cite_record(row["record_id"])
+# -- rows -------------------------------------------------------------------------------------------------
+# A row (an assignment, a score) is shown the same way wherever an answer shows one: a list item with its
+# title, then each field on a line of its own inside the item, the agencies and the deadline last:
+#
+#   - **Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ** [3]
+#     Chỉ tiêu/kết quả: Tăng tỷ lệ hài lòng …
+#     Nhiệm vụ/giải pháp: Đầu tư cơ sở vật chất …
+#     Chủ trì: Văn phòng UBND tỉnh · Phối hợp: … · Thời gian: Thường xuyên
+#
+# Lines end with a hard break ("  "), so every renderer keeps them apart; the labels are plain text, so
+# a Word export (which reads only **bold**) shows them as they are.
+_FIELD_OF = {text: key for key, text in ROW_LABELS.items()}
+_FIELD_RE = re.compile("^(" + "|".join(map(re.escape, ROW_LABELS.values())) + r")\s*:\s*")
+_OWN_LABEL_RE = re.compile(r"^[^\W\d_][^:\n]{0,40}:\s")  # a table's own label line ("Năm 2023: …")
+_TAIL = ("lead", "coop", "deadline")
 
 
-def _highlight(text: str, ask: str, agencies: Sequence[str] = ()) -> str:
+def row_item(ctx: Ctx, title: str, fields: Sequence[tuple[str, str]], cite: str, source: str = "") -> str:
+    """One row as a list item: ``title`` (markdown) with its ``source`` and citation, then its fields.
+
+    Args:
+        ctx: the question (the answer's language gives the field labels).
+        title: the row's title as markdown ("**Quản trị môi trường › Chất lượng nước**").
+        fields: ``(key, markdown)`` pairs: "target", "tasks" each get a line, "lead", "coop", "deadline"
+            share the last line; a key "" is a line of the table's own ("Năm 2023: 2.99/10.00"), shown as is.
+        cite: the citation ("[3]").
+        source: the document (markdown), when the row is shown apart from its document's heading.
+    """
+    head = f"- {title}" + (f" — *{source}*" if source else "") + (f" {cite}" if cite else "")
+    lines = [head]
+    body = [(k, v) for k, v in fields if v and k not in _TAIL]
+    lines += [f"  {ctx.label(k)}: {v}" if k else f"  {no_marker(v)}" for k, v in body]
+    tail = [f"{ctx.label(k)}: {v}" for key in _TAIL for k, v in fields if k == key and v]
+    if tail:
+        lines.append("  " + " · ".join(tail))
+    return "  \n".join(lines)
+
+
+def row_line(row: dict[str, Any], ctx: Ctx, with_agency: bool = False, but: str = "") -> str:
+    """An assignment record as a row item (:func:`row_item`), cited.
+
+    Args:
+        row: the record (``Store.assignments()``).
+        ctx: the question.
+        with_agency: name its lead agencies (when the answer does not group rows by them).
+        but: the agency the rows are grouped under; its rows name their lead only when it is another.
+    """
+    title = (
+        f"**{md(row['component'])}**" if (row.get("component") or "").strip() else f"*{md_location(row['location'])}*"
+    )
+    lead = row.get("lead") or []
+    show_lead = with_agency or (but and [fold(a) for a in lead] != [fold(but)])
+    fields = [
+        ("target", md(row.get("target") or "")),
+        ("tasks", md(dashes(row.get("tasks") or ""))),
+        ("lead", md_names(lead, ", ") if show_lead else ""),
+        ("coop", md_names(row.get("coop") or [], ", ")),
+        ("deadline", md(row.get("deadline") or "")),
+    ]
+    return row_item(ctx, title, fields, ctx.cites.cite_record(row["record_id"]))
+
+
+def row_fields(text: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The title lines and the fields of a table row's passage (one field a line, "Chỉ tiêu/kết quả: …",
+    see ``ingest.model.ROW_LABELS``): ``(title_lines, [(key, text)])`` with the key of each labelled field
+    and "" for a line of the table's own ("Năm 2023: …"); a line that starts no field continues the last.
+
+    Example:
+        >>> row_fields("2. Y tế công lập\\nNhiệm vụ/giải pháp: - Đầu tư\\n- Chỉ đạo\\nThời gian: Thường xuyên")
+        (['2. Y tế công lập'], [('tasks', '- Đầu tư - Chỉ đạo'), ('deadline', 'Thường xuyên')])
+    """
+    title: list[str] = []
+    fields: list[tuple[str, str]] = []
+    for n, line in enumerate(x.strip() for x in text.split("\n")):
+        if not line:
+            continue
+        m = _FIELD_RE.match(line)
+        if m:
+            fields.append((_FIELD_OF[m.group(1)], line[m.end() :]))
+        elif _OWN_LABEL_RE.match(line) and n > 0:
+            fields.append(("", line))
+        elif not fields:
+            title.append(line)
+        else:
+            key, said = fields[-1]
+            fields[-1] = (key, f"{said} {line}")
+    return title, fields
+
+
+def passage_item(
+    ctx: Ctx, passage: Any, text: str, cite: str, ask: str = "other", names: Sequence[str] = (),
+    source: bool = True, lead_in: str = "", width: int = SENTENCE_WIDTH,
+) -> str:  # fmt: skip
+    """A piece of evidence as one list item: a whole table row as a row (:func:`row_item`), any other
+    sentence as a line with what answers in bold, shortened at a word boundary when longer than ``width``.
+
+    Args:
+        ctx: the question.
+        passage: the passage the text is from.
+        text: the sentence (the whole passage text for a row).
+        cite: its citation ("[2]").
+        ask: what the question asks (:func:`assistant.evidence.ask_of`): what to set in bold.
+        names: agencies to set in bold.
+        source: name the document after it.
+        lead_in: the line that governs the sentence ("14. Báo Đồng Nai"), shown before it.
+        width: the longest sentence shown whole.
+    """
+    where = escape(doc_label(doc_of(ctx, passage), ctx.lang)) if source else ""
+    if passage.kind in ROW_KINDS and text.strip() == passage.text.strip():
+        lines, fields = row_fields(text)
+        title = f"**{md(passage.component)}**" if passage.component else f"**{md(' › '.join(lines))}**"
+        if not lines and not passage.component:
+            title = f"*{place(ctx, passage)}*"
+        shown = [(k, _highlight(v, ask, names, width=0)) for k, v in fields]
+        return row_item(ctx, title, shown, cite, where)
+    lead = f"*{escape(shorten(lead_in, 200))}* … " if lead_in else ""
+    body = no_marker(_highlight(text, ask, names, width))
+    return f"- {lead}{body}" + (f" — *{where}*" if where else "") + f" {cite}"
+
+
+def _highlight(text: str, ask: str, agencies: Sequence[str] = (), width: int = SENTENCE_WIDTH) -> str:
     """A sentence as markdown with what answers the question in bold (figures, dates, documents, agencies);
-    a bold span always covers whole words, so "31/12/2024" stays one word for a reader and a search."""
-    body = _flat(text, 1000)
+    a bold span always covers whole words, so "31/12/2024" stays one word for a reader and a search. A
+    sentence longer than ``width`` (0: no limit) is shortened at a word boundary (:func:`shorten`)."""
+    body = shorten(dashes(text), width) if width else " ".join(dashes(text).split())
     spans: list[tuple[int, int]] = []
     pattern = ASKS.get(ask)
     if pattern is not None:
@@ -198,15 +346,21 @@ def _highlight(text: str, ask: str, agencies: Sequence[str] = ()) -> str:
     return "".join(out)
 
 
-def _evidence_lines(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> list[str]:
-    lines = []
-    for s in picked:
-        names = [r.agency for r in s.roles if r.role in (LEAD, COOP)]
-        lead = f"*{escape(_flat(s.lead_in, 200))}* … " if s.lead_in else ""
-        source = doc_label(ctx.view.documents.get(s.passage.doc_id))
-        cite = ctx.cites.cite(s.passage, s.hit.score)
-        lines.append(f"- {lead}{_highlight(s.text, ask, names)} — *{escape(source)}* {cite}")
-    return lines
+def _evidence_lines(ctx: Ctx, picked: Sequence[Sentence], ask: str, source: bool = True) -> list[str]:
+    """The sentences as list items (:func:`passage_item`), each cited, agencies with a role in bold."""
+    return [
+        passage_item(
+            ctx,
+            s.passage,
+            s.text,
+            ctx.cites.cite(s.passage, s.hit.score),
+            ask,
+            [r.agency for r in s.roles if r.role in (LEAD, COOP)],
+            source,
+            s.lead_in,
+        )  # fmt: skip
+        for s in picked
+    ]
 
 
 def _pick(sentences: Sequence[Sentence], n: int, per_passage: int = 1, floor: float = 0.35) -> list[Sentence]:
@@ -237,12 +391,10 @@ def more_citations(ctx: Ctx, n: int = MIN_CITATIONS) -> list[str]:
             break
         if h.passage.passage_id in {c.passage_id for c in ctx.cites.items}:
             continue
-        extra.append(
-            f"{ctx.cites.cite(h.passage, h.score)} {md(h.passage.location or doc_label(ctx.view.documents.get(h.passage.doc_id)))}"
-        )
+        extra.append(f"{ctx.cites.cite(h.passage, h.score)} {place(ctx, h.passage)}")
     if not extra:
         return []
-    return ["\n" + ctx.t("*Xem thêm:* ", "*See also:* ") + "; ".join(extra)]
+    return ["\n\n" + f"*{ctx.label('see_also')}:* " + "; ".join(extra)]  # a paragraph, not the last item's line
 
 
 def topic_words(plan: Any) -> list[str]:
@@ -261,12 +413,13 @@ def not_found(ctx: Ctx, reason: str = "") -> Draft:
     """ "Không tìm thấy …" with what the knowledge base does hold."""
     view = ctx.view
     have = "; ".join(
-        f"{md_label(d)}: {md_names(d.indices, ', ')}" if d.indices else md_label(d) for d in view.documents.values()
+        f"{md_label(d, ctx.lang)}: {md_names(d.indices, ', ')}" if d.indices else md_label(d, ctx.lang)
+        for d in view.documents.values()
     )
-    text = ctx.t("Không tìm thấy trong các kế hoạch đã nạp", "Not found in the loaded plans")
+    text = ctx.label("not_found")
     if reason:
         text += f" ({md(reason)})"  # it names what the question or a filter named, as typed
     text += "."
     if have:
-        text += ctx.t(f"\n\nCác kế hoạch hiện có: {have}.", f"\n\nPlans available: {have}.")
+        text += "\n\n" + ctx.label("available", have=have)
     return Draft(text, False, ())

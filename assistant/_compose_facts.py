@@ -10,7 +10,6 @@ from typing import Any
 from assistant._compose_base import (
     Ctx,
     Draft,
-    _cut,
     _evidence_lines,
     _pick,
     in_scope,
@@ -18,12 +17,15 @@ from assistant._compose_base import (
     md,
     md_label,
     not_found,
+    passage_item,
+    row_item,
     row_line,
     topic_words,
 )  # fmt: skip
 from assistant._query_cues import load_cues
 from assistant._view import unique
 from assistant.evidence import ASKS, DOCREF_RE, Sentence, ask_of
+from assistant.mdtext import item
 from ingest.roles import COOP, LEAD
 from ingest.textnorm import fold
 
@@ -33,12 +35,12 @@ def precedent(ctx: Ctx) -> Draft:
     ev = [s for s in ctx.evidence("solutions") if s.passage.kind not in ("document", "signature")]
     if not ev:
         return not_found(ctx)
-    lines = [ctx.t("Các giải pháp trong các kế hoạch đã nạp:", "Solutions in the loaded plans:")]
+    lines = [ctx.label("solutions")]
     picked = _pick(ev, 12, per_passage=2, floor=0.25)
     for doc_id in unique([s.passage.doc_id for s in picked])[:5]:
         mine = [s for s in picked if s.passage.doc_id == doc_id][:3]
-        lines.append(f"\n**{md_label(ctx.view.documents.get(doc_id))}**")
-        lines += [f"- {_cut(s.text, 700)} {ctx.cites.cite(s.passage, s.hit.score)}" for s in mine]
+        lines.append(f"\n**{md_label(ctx.view.documents.get(doc_id), ctx.lang)}**")
+        lines += _evidence_lines(ctx, mine, "solutions", source=False)
     return Draft("\n".join(lines), True, ())
 
 
@@ -93,7 +95,7 @@ def general(ctx: Ctx, ask: str | None = None, year: int | None = None) -> Draft:
     lines = []
     direct = _direct(ctx, picked, ask)
     if direct:
-        lines += [direct, "\n" + ctx.t("**Căn cứ:**", "**Evidence:**")]
+        lines += [direct, f"\n**{ctx.label('evidence')}:**"]
     lines += _evidence_lines(ctx, picked, ask)
     names = unique([r.agency for s in picked[:1] for r in s.roles if r.role in (LEAD, COOP)])
     names = names or unique([a for s in picked[:1] for a in s.passage.agencies])
@@ -108,16 +110,15 @@ def _direct(ctx: Ctx, picked: Sequence[Sentence], ask: str) -> str:
         refs = unique([m.group(0).strip(" .,;") for s in picked[:3] for m in DOCREF_RE.finditer(s.text)])
         own = {fold(d.doc_number) for d in ctx.view.documents.values() if d.doc_number}
         refs = [r for r in refs if fold(r) not in own][:8]
-        return ctx.t("**Văn bản:** ", "**Documents:** ") + "; ".join(md(r) for r in refs) if refs else ""
+        return f"**{ctx.label('documents')}:** " + "; ".join(md(r) for r in refs) if refs else ""
     pattern = ASKS.get(ask)
     if pattern is None:
         return ""
     found = unique([m.group(0).strip() for m in pattern.finditer(picked[0].text)])[:4]
     if not found:
         return ""
-    label = {"when": ctx.t("**Thời hạn:** ", "**When:** "), "figure": ctx.t("**Số liệu:** ", "**Figures:** "),
-             "frequency": ctx.t("**Định kỳ:** ", "**How often:** ")}.get(ask, "")  # fmt: skip
-    return label + "; ".join(md(x) for x in found) if label else ""
+    key = {"when": "when", "figure": "figures", "frequency": "how_often"}.get(ask)
+    return f"**{ctx.label(key)}:** " + "; ".join(md(x) for x in found) if key else ""
 
 
 def _about_the_document(plan: Any, kind: str) -> bool:
@@ -144,14 +145,12 @@ def document_facts(ctx: Ctx) -> Draft | None:
     lines = []
     for d in docs:
         card = next((p for p in ctx.view.doc_passages(d.doc_id) if p.kind == "document"), None)
-        parts = [
-            ctx.t("Số hiệu ", "Number ") + f"**{md(d.doc_number)}**" if any(c.isdigit() for c in d.doc_number) else ""
-        ]
-        parts.append(ctx.t("ban hành ngày ", "issued on ") + f"**{md(d.issue_date)}**" if d.issue_date else "")
-        parts.append(ctx.t("người ký ", "signed by ") + f"**{md(d.signer)}**" if d.signer else "")
+        parts = [f"{ctx.label('number')} **{md(d.doc_number)}**" if any(c.isdigit() for c in d.doc_number) else ""]
+        parts.append(f"{ctx.label('issued_on')} **{md(d.issue_date)}**" if d.issue_date else "")
+        parts.append(f"{ctx.label('signed_by')} **{md(d.signer)}**" if d.signer else "")
         facts = ", ".join(p for p in parts if p)
         if facts:
-            lines.append(f"- {md_label(d)}: {facts} {ctx.cites.cite(card) if card else ''}".rstrip())
+            lines.append(f"- {md_label(d, ctx.lang)}: {facts} {ctx.cites.cite(card) if card else ''}".rstrip())
     return Draft("\n".join(lines), True, ()) if lines else None
 
 
@@ -170,9 +169,11 @@ def signer(ctx: Ctx) -> Draft:
             title = " / ".join(x.strip() for x in sig.text.split("\n") if x.strip() and x.strip() != d.signer)
         cite = ctx.cites.cite(shown) if shown is not None else ""
         lines.append(
-            f"- **{md(d.signer)}**" + (f" — {md(title)}" if title else "") + f" — {md_label(d)} {cite}".rstrip()
+            f"- **{md(d.signer)}**"
+            + (f" — {md(title)}" if title else "")
+            + f" — {md_label(d, ctx.lang)} {cite}".rstrip()
         )
-    return Draft(ctx.t("**Người ký:**\n", "**Signed by:**\n") + "\n".join(lines), True, ())
+    return Draft(f"**{ctx.label('signers')}:**\n" + "\n".join(lines), True, ())
 
 
 def score_fact(ctx: Ctx) -> Draft | None:
@@ -203,14 +204,17 @@ def score_fact(ctx: Ctx) -> Draft | None:
     lines = []
     for s in picked[:10]:
         values = "; ".join(f"{md(label) or '—'}: **{md(value)}**" for label, value in s["values"] if value)
-        name = md(s.get("component") or s.get("location") or "")
-        lines.append(f"- {md(s.get('plan_index') or '')} › {name}: {values} {ctx.cites.cite_record(s['record_id'])}")
+        name = " › ".join(md(x) for x in (s.get("plan_index"), s.get("component") or s.get("location")) if x)
+        lines.append(row_item(ctx, f"**{name}**", [("", values)], ctx.cites.cite_record(s["record_id"])))
     # the goal sentence next to the figures ("nằm trong nhóm … trung bình cao")
     shown = {s["record_id"] for s in picked}
     extra = [h for h in ctx.hits() if h.passage.kind != "score" and h.passage.record_id not in shown][:2]
     if extra:
-        lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
-        lines.extend(f"- {_cut(h.passage.text, 900)} {ctx.cites.cite(h.passage, h.score)}" for h in extra)
+        lines.append(f"\n**{ctx.label('related')}:**")
+        lines += [
+            passage_item(ctx, h.passage, h.passage.text, ctx.cites.cite(h.passage, h.score), "figure", source=False)
+            for h in extra
+        ]
     return Draft("\n".join(lines), True, ())
 
 
@@ -227,9 +231,7 @@ def deadline_rows(ctx: Ctx) -> Draft | None:
         rows = [r for r in rows if matches_component(r, plan)] or rows
     if not rows:
         return None
-    lines = [
-        ctx.t("**Thời hạn:** ", "**Deadlines:** ") + "; ".join(md(d) for d in unique([r["deadline"] for r in rows])[:6])
-    ]
+    lines = [f"**{ctx.label('deadlines')}:** " + "; ".join(md(d) for d in unique([r["deadline"] for r in rows])[:6])]
     lines += [row_line(r, ctx, with_agency=True) for r in rows[:8]]
     return Draft("\n".join(lines), True, tuple(unique([a for r in rows for a in r["lead"]])))
 
@@ -249,11 +251,10 @@ def index_parts(ctx: Ctx) -> Draft | None:
         rows = [s for s in rows if not fold(s.get("component") or "").startswith("tong")]
         if len(rows) < 2:
             continue
-        label, index = md_label(view.documents.get(doc_id)), md(plan.plan_index)
-        lines = [ctx.t(f"**{index}** có **{len(rows)}** {md(name)} (theo bảng điểm của {label}):",
-                       f"**{index}** has **{len(rows)}** parts (from the score table of {label}):")]  # fmt: skip
-        lines += [f"{n}. {md(s.get('component') or s.get('location') or '')} {ctx.cites.cite_record(s['record_id'])}"
-                  for n, s in enumerate(rows, start=1)]  # fmt: skip
+        label, index = md_label(view.documents.get(doc_id), ctx.lang), md(plan.plan_index)
+        lines = [ctx.label("parts", index=index, count=len(rows), name=md(name), label=label)]
+        lines += [f"- {item(s.get('component') or s.get('location') or '')} {ctx.cites.cite_record(s['record_id'])}"
+                  for s in rows]  # fmt: skip
         return Draft("\n".join(lines), True, ())
     return None
 

@@ -16,6 +16,7 @@ from assistant._compose_base import (
     matches_component,
     md,
     md_label,
+    md_location,
     md_names,
     row_line,
 )  # fmt: skip
@@ -49,14 +50,14 @@ def agency_lookup(ctx: Ctx) -> Draft:
     coops = [a for a in _specific_first(unique([r.agency for r in roles if r.role == COOP])) if a not in leads]
     lines = []
     if leads:
-        lines.append(ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + md_names(leads))
+        lines.append(f"**{ctx.label('lead_agencies')}:** " + md_names(leads))
     if coops:
-        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + md_names(coops))
-    lines.append("\n" + ctx.t("**Căn cứ:**", "**Evidence:**"))
+        lines.append(f"**{ctx.label('coop_agencies')}:** " + md_names(coops))
+    lines.append(f"\n**{ctx.label('evidence')}:**")
     lines += _evidence_lines(ctx, picked, "who")
     others = [s for s in _pick(ev, 4) if s not in picked][:2]
     if others:
-        lines.append("\n" + ctx.t("**Đoạn liên quan:**", "**Related passages:**"))
+        lines.append(f"\n**{ctx.label('related')}:**")
         lines += _evidence_lines(ctx, others, "who")
     return Draft("\n".join(lines), True, tuple(leads + coops))
 
@@ -87,16 +88,16 @@ def _rows_answer(ctx: Ctx, rows: Sequence[dict[str, Any]]) -> Draft:
     """The agencies of assignment rows, lead first, each with its rows grouped by document."""
     leads = unique([a for r in rows for a in r["lead"]])
     coops = [a for a in unique([a for r in rows for a in r.get("coop") or []]) if a not in leads]
-    lines = [ctx.t("**Cơ quan chủ trì:** ", "**Lead agencies:** ") + md_names(leads)]
+    lines = [f"**{ctx.label('lead_agencies')}:** " + md_names(leads)]
     if coops:
-        lines.append(ctx.t("**Cơ quan phối hợp:** ", "**Coordinating agencies:** ") + md_names(coops))
+        lines.append(f"**{ctx.label('coop_agencies')}:** " + md_names(coops))
     for lead in leads:
         mine = [r for r in rows if lead in r["lead"]]
         for doc_id in unique([r["doc_id"] for r in mine]):
             of_doc = [r for r in mine if r["doc_id"] == doc_id]
-            where = of_doc[0]["location"].split(" › ")[0]
-            lines.append(f"\n**{md(lead)}** — {md_label(ctx.view.documents.get(doc_id))}, {md(where)}:")
-            lines.extend(row_line(r, ctx) for r in of_doc)
+            where = md_location(of_doc[0]["location"].split(" › ")[0])
+            lines.append(f"\n**{md(lead)}** — {md_label(ctx.view.documents.get(doc_id), ctx.lang)}, {where}:")
+            lines.extend(row_line(r, ctx, but=lead) for r in of_doc)
     return Draft("\n".join(lines), True, tuple(leads + coops))
 
 
@@ -118,7 +119,7 @@ def unit_tasks(ctx: Ctx) -> Draft:
     if ev:
         picked = _pick(ev, 5, per_passage=2, floor=0.2)
         agency = md(plan.agency)  # from the question or a filter: may be text as typed, or a plan's agency cell
-        lines = [ctx.t(f"**{agency}** được giao:", f"**{agency}** is assigned:")]
+        lines = [ctx.label("assigned", agency=agency)]
         lines += _evidence_lines(ctx, picked, "tasks")
         return Draft("\n".join(lines), True, (plan.agency,))
     if rows:  # nothing on the component asked: all its rows
@@ -145,41 +146,26 @@ def _unit_sentences(ctx: Ctx, key: str) -> list[Sentence]:
 def _unit_rows(ctx: Ctx, rows: Sequence[dict[str, Any]], more: Sequence[Sentence] = ()) -> Draft:
     plan, agency = ctx.plan, md(ctx.plan.agency)
     docs = unique([r["doc_id"] for r in rows])
-    places = unique([md_label(ctx.view.documents.get(d)) for d in docs])
+    places = unique([md_label(ctx.view.documents.get(d), ctx.lang) for d in docs])
     lines: list[str] = []
     if len(docs) > 1 and not plan.province and not plan.doc_number:
-        lines.append(
-            ctx.t(
-                f"**{agency}** có nhiệm vụ trong {len(docs)} kế hoạch: {'; '.join(places)}. "
-                "Hãy nói rõ nơi (tỉnh, huyện) để thu hẹp; dưới đây là từng kế hoạch.",
-                f"**{agency}** has tasks in {len(docs)} plans: {'; '.join(places)}. Name the place to narrow it.",
-            )
-        )
+        lines.append(ctx.label("in_plans", agency=agency, count=len(docs), places="; ".join(places)))
     for doc_id in docs:
         mine = [r for r in rows if r["doc_id"] == doc_id]
         shown = mine[:MAX_ROWS]
-        cut = (
-            ctx.t(f" (hiển thị {len(shown)}/{len(mine)})", f" (showing {len(shown)}/{len(mine)})")
-            if len(mine) > len(shown)
-            else ""
-        )
-        label = md_label(ctx.view.documents.get(doc_id))
-        lines.append(
-            ctx.t(
-                f"\n**{agency}** — {label}: {len(mine)} nhiệm vụ{cut}",
-                f"\n**{agency}** — {label}: {len(mine)} rows{cut}",
-            )
-        )
+        cut = f" ({ctx.label('showing', shown=len(shown), total=len(mine))})" if len(mine) > len(shown) else ""
+        label = md_label(ctx.view.documents.get(doc_id), ctx.lang)
+        lines.append(f"\n**{agency}** — {label}: {ctx.label('rows', n=len(mine))}{cut}")
         for index in dict.fromkeys(r.get("plan_index") or "" for r in shown):  # rows of no index too
             group = [r for r in shown if (r.get("plan_index") or "") == index]
-            lines.append(f"\n**{md(index) or ctx.t('Chung', 'General')}**")
-            lines.extend(row_line(r, ctx) for r in group)
+            lines.append(f"\n**{md(index) or ctx.label('general')}**")
+            lines.extend(row_line(r, ctx, but=plan.agency) for r in group)
     # what the rows leave out: sentences elsewhere that give it a role
     held = {r["record_id"] for r in rows}
     extra = [s for s in more if s.passage.record_id not in held and s.passage.doc_id in docs]
     extra = _pick(extra, 3, per_passage=1, floor=0.3)
     if extra:
-        lines.append("\n" + ctx.t(f"**Các đoạn khác giao cho {agency}:**", f"**Other passages assigning {agency}:**"))
+        lines.append(f"\n**{ctx.label('other_passages', agency=agency)}:**")
         lines += _evidence_lines(ctx, extra, "tasks")
     return Draft("\n".join(lines).lstrip("\n"), True, (plan.agency,))
 
@@ -190,22 +176,16 @@ def _no_task(ctx: Ctx) -> Draft:
     plan, view, agency = ctx.plan, ctx.view, md(ctx.plan.agency)
     docs = [view.documents[d] for d in (ctx.scope.docs or view.documents) if d in view.documents]
     known = [d for d in docs if ctx.known(d.doc_id)] or docs
-    names = "; ".join(md_label(d) for d in known[:4]) or ctx.t("các kế hoạch đã nạp", "the loaded plans")
-    text = ctx.t(
-        f"Không tìm thấy nhiệm vụ nào giao cho **{agency}** trong {names}.",
-        f"Not found: {names} assign no task to **{agency}**.",
-    )
+    names = "; ".join(md_label(d, ctx.lang) for d in known[:4]) or ctx.label("loaded_plans")
+    text = ctx.label("no_task", agency=agency, names=names)
     key = fold(plan.agency)
     elsewhere = unique(
-        [md_label(view.documents.get(r["doc_id"])) for r in view.assignments
+        [md_label(view.documents.get(r["doc_id"]), ctx.lang) for r in view.assignments
          if any(fold(a) == key for a in (r.get("lead") or []) + (r.get("coop") or []))
          and r["doc_id"] not in {d.doc_id for d in known}]
     )  # fmt: skip
     if elsewhere:
-        text += ctx.t(
-            f"\n\nGần nhất: {agency} có nhiệm vụ trong {'; '.join(elsewhere[:4])}.",
-            f"\n\nClosest: {agency} has tasks in {'; '.join(elsewhere[:4])}.",
-        )
+        text += "\n\n" + ctx.label("closest_tasks", agency=agency, places="; ".join(elsewhere[:4]))
     topic = [
         r
         for r in in_scope(ctx)
@@ -214,7 +194,12 @@ def _no_task(ctx: Ctx) -> Draft:
     if topic:
         leads = md_names(unique([a for r in topic for a in r["lead"]]), ", ")
         where = "; ".join(
-            unique([f"{md_label(view.documents.get(r['doc_id']))}, {md(r['location'])}" for r in topic[:3]])
+            unique(
+                [
+                    f"{md_label(view.documents.get(r['doc_id']), ctx.lang)}, {md_location(r['location'])}"
+                    for r in topic[:3]
+                ]
+            )
         )
-        text += ctx.t(f"\n\nNội dung này do {leads} chủ trì ({where}).", f"\n\nThis topic is led by {leads} ({where}).")
+        text += "\n\n" + ctx.label("topic_led_by", leads=leads, where=where)
     return Draft(text, False, ())

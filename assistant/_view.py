@@ -71,6 +71,31 @@ class KbView:
             self.memo[key] = " " + " ".join(re.findall(r"\w+", fold(body))) + " "
         return str(self.memo[key])
 
+    def record(self, record_id: str) -> dict[str, Any] | None:
+        """The assignment or score record with this id (``None`` when there is none)."""
+        by_id = self.memo.get("records")
+        if by_id is None:
+            by_id = {r["record_id"]: r for r in (*self.scores, *self.assignments)}
+            self.memo["records"] = by_id
+        found = by_id.get(record_id)
+        return dict(found) if found is not None else None
+
+    def record_passages(self, record_id: str) -> list[Passage]:
+        """The passages that hold a record: its own, else (a record read from a paragraph group that holds
+        several) the passage of its document at its location that states it (else the first there)."""
+        own = self.record_chunks.get(record_id)
+        if own and self.by_record.get(record_id) in own:
+            return list(own)
+        if record_id in self.by_record:
+            return [self.by_record[record_id]]
+        rec = self.record(record_id)
+        if rec is None or not rec.get("location"):
+            return []
+        at = [p for p in self.doc_passages(rec["doc_id"]) if p.location == rec["location"]]
+        said = " ".join(fold(rec.get("tasks") or rec.get("target") or "").split()[:8])
+        holding = [p for p in at if said and said in " ".join(fold(p.text).split())]
+        return holding[:1] or at[:1]
+
     def doc_mentions(self, doc_id: str, name: str) -> bool:
         """Whether a document's text names ``name`` (a province, an agency), case- and accent-insensitively."""
         words = " ".join(re.findall(r"\w+", fold(name)))
@@ -112,25 +137,144 @@ class Cites:
         return f"[{self._index[passage.passage_id]}]"
 
     def cite_record(self, record_id: str, score: float = 1.0) -> str:
-        """Cite the passage that holds a record (every passage, when its paragraphs were cut into several)."""
-        held = self.view.record_chunks.get(record_id)
-        if held and self.view.by_record.get(record_id) in held:
-            return "".join(self.cite(p, score) for p in held)
-        return self.cite(self.view.by_record.get(record_id), score)
+        """Cite the passages that hold a record (:meth:`KbView.record_passages`)."""
+        return "".join(self.cite(p, score) for p in self.view.record_passages(record_id))
 
     def as_tuple(self) -> tuple[Citation, ...]:
         """The citations in number order."""
         return tuple(self.items)
 
 
-def doc_label(doc: Document | None) -> str:
+# Every word an answer adds around the plans' text, once per language: an answer takes one of these
+# (chosen from the question's language) and never mixes them. Plan text stays as written.
+LABELS: dict[str, dict[str, str]] = {
+    "vi": {
+        "lead_agencies": "Cơ quan chủ trì",
+        "coop_agencies": "Cơ quan phối hợp",
+        "evidence": "Căn cứ",
+        "related": "Đoạn liên quan",
+        "see_also": "Xem thêm",
+        "target": "Chỉ tiêu/kết quả",
+        "tasks": "Nhiệm vụ/giải pháp",
+        "deadline": "Thời gian",
+        "lead": "Chủ trì",
+        "coop": "Phối hợp",
+        "general": "Chung",
+        "rows_one": "{n} nhiệm vụ",
+        "rows_other": "{n} nhiệm vụ",
+        "showing": "hiển thị {shown}/{total}",
+        "assigned": "**{agency}** được giao:",
+        "in_plans": "**{agency}** có nhiệm vụ trong {count} kế hoạch: {places}. "
+        "Hãy nói rõ nơi (tỉnh, huyện) để thu hẹp; dưới đây là từng kế hoạch.",
+        "other_passages": "Các đoạn khác giao cho {agency}",
+        "loaded_plans": "các kế hoạch đã nạp",
+        "no_task": "Không tìm thấy nhiệm vụ nào giao cho **{agency}** trong {names}.",
+        "closest_tasks": "Gần nhất: {agency} có nhiệm vụ trong {places}.",
+        "topic_led_by": "Nội dung này do {leads} chủ trì ({where}).",
+        "not_found": "Không tìm thấy trong các kế hoạch đã nạp",
+        "available": "Các kế hoạch hiện có: {have}.",
+        "unconfirmed_province": "Lưu ý: văn bản được trích không ghi rõ tỉnh, thành phố; chưa khẳng định là của "
+        "{province}.",
+        "solutions": "Các giải pháp trong các kế hoạch đã nạp:",
+        "documents": "Văn bản",
+        "when": "Thời hạn",
+        "deadlines": "Thời hạn",
+        "figures": "Số liệu",
+        "how_often": "Định kỳ",
+        "number": "Số hiệu",
+        "issued_on": "ban hành ngày",
+        "signed_by": "người ký",
+        "signers": "Người ký",
+        "parts": "**{index}** có **{count}** {name} (theo bảng điểm của {label}):",
+        "plan_of": "Kế hoạch của {issuer}",
+        "document_card": "Thông tin văn bản",
+        "signature": "Chữ ký",
+        "footnote": "Chú thích",
+        "overdue": "quá hạn",
+        # why nothing in the knowledge base can answer (``Assistant._unsupported``, ``scope_for``)
+        "kb_empty": "kho tài liệu trống",
+        "no_plan_of": "không có kế hoạch nào của {province}",
+        "no_index": "các kế hoạch không đề cập chỉ số {index}",
+        "no_index_of": "các kế hoạch của {province} không đề cập chỉ số {index}",
+        "no_year": "không có số liệu năm {year}",
+        "district_only": "chỉ có kế hoạch cấp huyện của {province}",
+    },
+    "en": {
+        "lead_agencies": "Lead agencies",
+        "coop_agencies": "Coordinating agencies",
+        "evidence": "Evidence",
+        "related": "Related passages",
+        "see_also": "See also",
+        "target": "Target/result",
+        "tasks": "Tasks/solutions",
+        "deadline": "Deadline",
+        "lead": "Lead",
+        "coop": "Coordinating",
+        "general": "General",
+        "rows_one": "{n} row",
+        "rows_other": "{n} rows",
+        "showing": "showing {shown}/{total}",
+        "assigned": "**{agency}** is assigned:",
+        "in_plans": "**{agency}** has tasks in {count} plans: {places}. Name the place (province, district) to "
+        "narrow it; each plan follows.",
+        "other_passages": "Other passages assigning {agency}",
+        "loaded_plans": "the loaded plans",
+        "no_task": "Not found: {names} assign no task to **{agency}**.",
+        "closest_tasks": "Closest: {agency} has tasks in {places}.",
+        "topic_led_by": "This topic is led by {leads} ({where}).",
+        "not_found": "Not found in the loaded plans",
+        "available": "Plans available: {have}.",
+        "unconfirmed_province": "Note: the cited text does not name its province; it is not confirmed to be "
+        "{province}'s.",
+        "solutions": "Solutions in the loaded plans:",
+        "documents": "Documents",
+        "when": "When",
+        "deadlines": "Deadlines",
+        "figures": "Figures",
+        "how_often": "How often",
+        "number": "Number",
+        "issued_on": "issued on",
+        "signed_by": "signed by",
+        "signers": "Signed by",
+        "parts": "**{index}** has **{count}** parts (from the score table of {label}):",
+        "plan_of": "Plan of {issuer}",
+        "document_card": "Document details",
+        "signature": "Signature",
+        "footnote": "Footnote",
+        "overdue": "overdue",
+        "kb_empty": "no plans loaded",
+        "no_plan_of": "no plan of {province} is loaded",
+        "no_index": "the plans do not mention the {index} index",
+        "no_index_of": "the plans of {province} do not mention the {index} index",
+        "no_year": "no figures for {year}",
+        "district_only": "only district plans of {province} are loaded",
+    },
+}
+
+
+def label(lang: str, key: str, n: int | None = None, **values: object) -> str:
+    """The words ``key`` in language ``lang`` ("vi", else "en"), filled with ``values``; with ``n``, the
+    form for that count ("1 row", "2 rows").
+
+    Example:
+        >>> label("en", "rows", n=1), label("en", "rows", n=2), label("vi", "rows", n=2)
+        ('1 row', '2 rows', '2 nhiệm vụ')
+    """
+    words = LABELS["en" if lang == "en" else "vi"]
+    if n is not None:
+        key = f"{key}_one" if n == 1 else f"{key}_other"
+        values["n"] = n
+    return words[key].format(**values)
+
+
+def doc_label(doc: Document | None, lang: str = "vi") -> str:
     """ "336/KH-UBND (Đồng Nai)" or "Kế hoạch của Sở Giao thông vận tải (Lạng Sơn)"."""
     if doc is None:
         return ""
     name = (
         doc.doc_number
         if re.search(r"\d", doc.doc_number)
-        else f"Kế hoạch của {doc.issuer}"
+        else label(lang, "plan_of", issuer=doc.issuer)
         if doc.issuer
         else doc.source
     )

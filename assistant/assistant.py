@@ -186,7 +186,7 @@ class Assistant:
         """
         plan, view, scope = ctx.plan, ctx.view, ctx.scope
         if not view.documents:
-            return "kho tài liệu trống" if ctx.lang == "vi" else "no plans loaded"
+            return ctx.label("kb_empty")
         if scope.missing:
             return scope.missing
         known = [d for d in scope.known if d in view.documents] or (
@@ -195,8 +195,9 @@ class Assistant:
         # a page that names no province at all ("… của tỉnh") may be about the one asked: it counts as evidence
         docs = known + [d for d in scope.placeless if d not in known]
         if plan.plan_index and plan.plan_indices and not any(self._covers(view, d, plan.plan_index) for d in docs):
-            where = f" của {plan.province}" if plan.province else ""
-            return f"các kế hoạch{where} không đề cập chỉ số {plan.plan_index}"
+            if plan.province:
+                return ctx.label("no_index_of", province=plan.province, index=plan.plan_index)
+            return ctx.label("no_index", index=plan.plan_index)
         figure = plan.fact_kind in ("score", "target", "rank")
         if (
             plan.intent == "fact"
@@ -204,11 +205,11 @@ class Assistant:
             and plan.years
             and not any(self._states_year(view, docs, plan, y) for y in plan.years)
         ):
-            return f"không có số liệu năm {plan.year}"
+            return ctx.label("no_year", year=plan.year)
         asks_province = "tinh " + fold(plan.province or "-") in fold(plan.question)
         levels = [view.documents[d].level for d in known]
         if asks_province and plan.fact_kind in ("rank", "score") and levels and all(lv == "huyện" for lv in levels):
-            return f"chỉ có kế hoạch cấp huyện của {plan.province}"
+            return ctx.label("district_only", province=plan.province)
         return None
 
     def _covers(self, view: KbView, doc_id: str, index: str) -> bool:

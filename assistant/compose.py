@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant._compose_base import MAX_ROWS, MIN_CITATIONS, Ctx, Draft, md, more_citations, not_found, topic_words
+from assistant._compose_due import due  # deadlines (issue 16): questions by time
 from assistant._compose_facts import fact, general, precedent
 from assistant._compose_who import agency_lookup, unit_tasks
 
@@ -23,6 +24,7 @@ COMPOSERS: dict[str, Callable[[Ctx], Draft]] = {
     "unit_tasks": unit_tasks,
     "precedent": precedent,
     "fact": fact,
+    "due": due,  # deadlines (issue 16): "việc nào đến hạn trong quý IV/2024?", "việc nào đã quá hạn?"
     "other": general,
 }
 
@@ -34,9 +36,6 @@ def compose(ctx: Ctx) -> Draft:
         cited = {c.doc_id for c in ctx.cites.items}
         if ctx.plan.province and cited and not cited & ctx.scope.known:
             province = md(ctx.plan.province)  # a filter's value may be typed text
-            draft.text += ctx.t(
-                f"\n\n*Lưu ý: văn bản được trích không ghi rõ tỉnh, thành phố; chưa khẳng định là của {province}.*",
-                f"\n\n*Note: the cited text does not name its province; it is not confirmed to be {province}'s.*",
-            )
+            draft.text += "\n\n*" + ctx.label("unconfirmed_province", province=province) + "*"
         draft.text += "\n".join(more_citations(ctx))
     return draft

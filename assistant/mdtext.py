@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["escape", "md", "plain"]
+__all__ = ["BULLETS", "dashes", "escape", "item", "md", "no_marker", "plain"]
 
 _MARKUP = re.compile(
     r"[\\`*_\[\]<>#|~$@]"  # escapes, code, emphasis, links and images, HTML and autolinks, headings, tables,
@@ -28,6 +28,10 @@ _MARKUP = re.compile(
     r"|(?i:(?<=\bwww))\."  # "www.…": so is this
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+BULLETS = "-+*•◦▪▫‣⁃∙●○■□–"  # what a plan puts before an item of its own list (a dash, a Word glyph)
+_GLYPH = re.compile(rf"^[ \t]*[{re.escape(BULLETS[3:])}][ \t]+", re.MULTILINE)  # a Word bullet glyph
+_LEAD_BULLET = re.compile(rf"^(?:[{re.escape(BULLETS)}](?:\s+|$))+")
+_LEAD_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 
 def escape(text: str) -> str:
@@ -43,3 +47,28 @@ def md(text: str) -> str:
 def plain(markdown: str) -> str:
     """Markdown text with its backslash escapes undone (for a Word document, which shows text as written)."""
     return _ESCAPED.sub(r"\1", markdown)
+
+
+def dashes(text: str) -> str:
+    """Text with a Word bullet glyph that starts a line ("◦ ", "• ", "▪ ") written as the plans' own dash."""
+    return _GLYPH.sub("- ", text)
+
+
+def no_marker(markdown: str) -> str:
+    """One line of markdown text that a renderer will not start a list with: a leading bullet ("- ", "+ ")
+    is dropped (the answer's own list gives the bullet), a leading number ("1.", "2)") is escaped, so it
+    stays the plan's text and does not become a second, nested list marker."""
+    return _LEAD_NUMBER.sub(r"\1\\\2", _LEAD_BULLET.sub("", markdown, count=1))
+
+
+def item(text: str) -> str:
+    """Plan text as the text of one list item: :func:`md` without a list marker of its own (:func:`no_marker`),
+    Word bullet glyphs read as the plan's dash (:func:`dashes`).
+
+    Example:
+        >>> print(item("2. Trưởng các phòng, ban có trách nhiệm …"))
+        2\\. Trưởng các phòng, ban có trách nhiệm …
+        >>> print(item("◦ Tuyên truyền\\n◦ Kiểm tra"))
+        Tuyên truyền - Kiểm tra
+    """
+    return no_marker(md(dashes(text)))

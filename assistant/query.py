@@ -32,6 +32,7 @@ from typing import Any
 
 from assistant._query_cues import CueReading, load_cues, words
 from assistant._query_slots import Slots, detect
+from ingest.deadlines import find_period  # deadlines (issue 16): the period slot
 from ingest.textnorm import nfc
 from ingest.vocab import Vocabulary
 
@@ -48,7 +49,7 @@ class QueryPlan:
 
     Attributes:
         question: the question as typed (NFC).
-        intent: "agency_lookup" | "unit_tasks" | "precedent" | "fact" | "other".
+        intent: "agency_lookup" | "unit_tasks" | "precedent" | "fact" | "due" | "other".
         province: the canonical province, else ``None`` (also when several are named).
         locality: a district-level unit of that province ("Tam Đường"), else ``None``.
         plan_index: "PAPI" | "PAR INDEX" | "SIPAS" | "PCI" when exactly one is meant, else ``None``.
@@ -64,6 +65,8 @@ class QueryPlan:
         missing: slots the answer would differ by that the question leaves open.
         plan_indices, provinces, agencies, years, fact_kinds: every value named, in order.
         province_candidates: the provinces an ambiguous initialism ("ĐN") may stand for.
+        period: the words naming a period or a day ("quý IV/2024", "trước 30/11/2024", "năm nay"), else ``None``;
+            read by ``ingest.deadlines.read_period`` when the question asks what falls due.
         elliptic: the question leans on the previous turn (it is searched with the conversation).
         translations: for a question framed in English, the Vietnamese words plans use for its words
             (``[glossary]`` in intents.toml); searched with the question.
@@ -92,6 +95,7 @@ class QueryPlan:
     province_candidates: tuple[str, ...] = ()
     elliptic: bool = False  # leans on the previous turn ("Còn Sở Tư pháp?", "Hạn khi nào?")
     translations: tuple[str, ...] = ()  # Vietnamese words for an English question's words ("proposed" → "đề nghị")
+    period: str | None = None  # deadlines (issue 16): "quý IV/2024" in "việc nào đến hạn trong quý IV/2024?"
 
 
 def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = None) -> QueryPlan:
@@ -141,6 +145,7 @@ def understand(question: str, vocab: Vocabulary, previous: QueryPlan | None = No
         language=language,
         keywords=tuple(dict.fromkeys(_keywords(vocab, scan, reading) + translations)),
         translations=translations,
+        period=find_period(scan),  # deadlines (issue 16)
         **own,
     )
     if previous is not None:
@@ -206,6 +211,8 @@ def _inherit(
         take.update(component=prev.component, component_text=prev.component_text)
     if not plan.agencies and (lean or refers_back):
         take["agency"] = prev.agency
+    if not plan.period and lean:  # deadlines (issue 16): "Còn Sở Tư pháp?" after "… đến hạn trong quý IV?"
+        take["period"] = prev.period
     elliptic = take.pop("elliptic")
     values = {k: v for k, v in take.items() if v}
     if not values:

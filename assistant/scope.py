@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant._view import KbView
+from assistant._view import KbView, label
 from index_store.facets import Facets
 from ingest.textnorm import fold
 
@@ -59,7 +59,9 @@ def scope_for(plan: Any, view: KbView, vocab: Any) -> Scope:
         known = same | {i for i in unknown if view.doc_mentions(i, province)}
         placeless = frozenset(i for i in unknown - known if placeless_doc(view, i, vocab))
         if not known and not placeless:
-            return Scope(frozenset(ids), frozenset(), f"không có kế hoạch nào của {province}")
+            return Scope(
+                frozenset(ids), frozenset(), label(getattr(plan, "language", "vi"), "no_plan_of", province=province)
+            )
         return Scope(frozenset(ids) if restricted else None, frozenset(known), "", placeless)
     return Scope(frozenset(ids) if restricted else None, frozenset(known))
 

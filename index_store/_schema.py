@@ -8,13 +8,16 @@ the file stays readable with the ``sqlite3`` shell. Columns ending in ``_key`` h
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import unicodedata
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ingest.model import PARSER_VERSION, Assignment, Document, ParsedDocument, Passage, Score
 from ingest.textnorm import fold
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # statements that bring a store of the key's version to the next one (run in one transaction at open)
 MIGRATIONS: dict[str, tuple[str, ...]] = {
     "1": ("ALTER TABLE documents ADD COLUMN parser TEXT NOT NULL DEFAULT ''",),
@@ -23,7 +26,11 @@ MIGRATIONS: dict[str, tuple[str, ...]] = {
         "ALTER TABLE documents ADD COLUMN corrected TEXT NOT NULL DEFAULT '[]'",
         # a store of version 2 runs the DDL (corrections included) before its migrations
     ),
+    "3": (),  # version 4 adds the feedback table, which the DDL creates before the migrations run
 }
+# older versions a read-only store reads as they are (it cannot migrate): their tables are those of this
+# version minus tables added since, which read as empty (version 3 has no feedback yet)
+READ_AS_IS = frozenset({"3"})
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -108,6 +115,21 @@ CREATE TABLE IF NOT EXISTS corrections (
     content_hash TEXT PRIMARY KEY,
     fields       TEXT NOT NULL,
     corrected_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id             INTEGER PRIMARY KEY,
+    created_at     TEXT NOT NULL,
+    rating         INTEGER NOT NULL CHECK (rating IN (1, -1)),
+    comment        TEXT NOT NULL DEFAULT '' CHECK (length(comment) <= 2000),
+    question       TEXT NOT NULL,
+    conversation   TEXT NOT NULL DEFAULT '[]',
+    answer         TEXT NOT NULL,
+    found          INTEGER,
+    agencies       TEXT NOT NULL DEFAULT '[]',
+    citations      TEXT NOT NULL DEFAULT '[]',
+    filters        TEXT NOT NULL DEFAULT '{}',
+    app_version    TEXT NOT NULL DEFAULT '',
+    parser_version TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS embedding_cache (
     model     TEXT NOT NULL,
@@ -200,6 +222,72 @@ def passage_from_row(row: sqlite3.Row) -> Passage:
         province=row["province"], plan_index=row["plan_index"], component=row["component"],
         agencies=tuple(json.loads(row["agencies"])), record_id=row["record_id"],
     )  # fmt: skip
+
+
+MAX_COMMENT_CHARS = 2000  # as the feedback table's CHECK says
+RATINGS = {1: "up", -1: "down"}  # the stored rating and how an export spells it
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _nfc(value: Any) -> Any:
+    """Every string inside a JSON value in NFC, a lone surrogate (half a character) as U+FFFD."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", value))
+    if isinstance(value, Mapping):
+        return {_nfc(str(k)): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def _dump(value: Any, what: str) -> str:
+    try:
+        return json.dumps(_nfc(value), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"feedback {what} must be plain JSON (strings, numbers, lists, objects): {err}") from None
+
+
+def feedback_params(
+    *, rating: int, question: str, answer: str, citations: Sequence[Mapping[str, Any]], comment: str,
+    conversation: Sequence[str], filters: Mapping[str, Any] | None, found: bool | None, agencies: Sequence[str],
+    created_at: str, app_version: str,
+) -> dict[str, Any]:  # fmt: skip
+    """Column values for one ``feedback`` row, every text in NFC; checked before anything is written.
+
+    Raises:
+        ValueError: a rating other than +1/-1, an empty question or answer, a comment over
+            :data:`MAX_COMMENT_CHARS` characters, a value that is not plain JSON.
+    """
+    if isinstance(rating, bool) or rating not in RATINGS:
+        raise ValueError(f"rating must be 1 (up) or -1 (down), got {rating!r}")
+    text = {name: _nfc(value).strip() for name, value in (("question", question), ("answer", answer))}
+    for name, value in text.items():
+        if not value:
+            raise ValueError(f"feedback needs the {name} it is about; got an empty {name}")
+    note = _nfc(comment or "").strip()
+    if len(note) > MAX_COMMENT_CHARS:
+        raise ValueError(f"a feedback comment has at most {MAX_COMMENT_CHARS} characters, got {len(note)}")
+    if isinstance(conversation, str) or not all(isinstance(t, str) for t in conversation):
+        raise ValueError(f"conversation must be a list of the earlier questions, got {conversation!r:.80}")
+    return {
+        "created_at": created_at, "rating": rating, "comment": note, **text,
+        "conversation": _dump(list(conversation), "conversation"),
+        "found": None if found is None else int(bool(found)), "agencies": _dump(list(agencies), "agencies"),
+        "citations": _dump(list(citations), "citations"), "filters": _dump(dict(filters or {}), "filters"),
+        "app_version": app_version, "parser_version": PARSER_VERSION,
+    }  # fmt: skip
+
+
+def feedback_dict(row: sqlite3.Row) -> dict[str, Any]:
+    """One ``planqa feedback --json`` object: the rating as "up"/"down", the JSON columns parsed."""
+    return {
+        "id": row["id"], "created_at": row["created_at"], "rating": RATINGS[row["rating"]],
+        "comment": row["comment"], "question": row["question"], "conversation": json.loads(row["conversation"]),
+        "answer": row["answer"], "found": None if row["found"] is None else bool(row["found"]),
+        "agencies": json.loads(row["agencies"]), "citations": json.loads(row["citations"]),
+        "filters": json.loads(row["filters"]), "app_version": row["app_version"],
+        "parser_version": row["parser_version"],
+    }  # fmt: skip
 
 
 def insert_sql(table: str, params: dict[str, Any]) -> str:

@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
 from index_store import _schema as sc
 from index_store._queries import assignment_dict, document_dict, embedding_rows, embedding_selects, filters, score_dict
 from index_store._schema import validate
-from index_store.writable import write_problem
+from index_store.writable import KbReadOnly, read_only_reason, write_problem
 from ingest.model import CORRECTABLE, PARSER_VERSION, Document, ParsedDocument, Passage
 from ingest.textnorm import fold
 
@@ -34,6 +35,14 @@ _COUNTS = (
     "(SELECT count(*) FROM scores s WHERE s.doc_id = d.doc_id) AS n_scores, "
     "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) AS n_passages"
 )
+
+
+def _app_version() -> str:
+    """planqa's installed version ("" when it runs from a checkout that was never installed)."""
+    try:
+        return metadata.version("planqa")
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 class StoreError(RuntimeError):
@@ -115,6 +124,7 @@ class Store:
                 raise
 
     def _init_schema(self) -> None:
+        self.schema_version = sc.SCHEMA_VERSION
         self._db.row_factory = sqlite3.Row
         self._db.create_function("fold", 1, fold, deterministic=True)
         self._db.execute("PRAGMA busy_timeout = 5000")  # a reader or a lock-less writer waits, not fails
@@ -138,7 +148,9 @@ class Store:
                     db.execute(statement)
                 db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(int(row[0]) + 1),))
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None or row[0] != str(sc.SCHEMA_VERSION):
+        if row is not None and self.readonly and row[0] in sc.READ_AS_IS:
+            self.schema_version = int(row[0])  # an older store a reader cannot migrate: read as it is
+        elif row is None or row[0] != str(sc.SCHEMA_VERSION):
             found = row[0] if row else "none"
             raise StoreError(
                 f"{self.path} has schema version {found}, this planqa reads version {sc.SCHEMA_VERSION}; "
@@ -263,6 +275,82 @@ class Store:
             db.executemany("DELETE FROM documents WHERE doc_id = ?", [(i,) for i in ids])
         return ids
 
+    def add_feedback(
+        self, *, rating: int, question: str, answer: str, citations: Sequence[Mapping[str, Any]] = (),
+        comment: str = "", conversation: Sequence[str] = (), filters: Mapping[str, Any] | None = None,
+        found: bool | None = None, agencies: Sequence[str] = (),
+    ) -> int:  # fmt: skip
+        """Keep a person's 👍/👎 on an answer, with the question, the conversation before it, the answer and its
+        citations, in one transaction.
+
+        Feedback is about answers, not documents: nothing ties it to a stored document, so it outlives
+        ``remove`` and re-ingest of the plans it cites (its citations keep the text that was shown).
+
+        Args:
+            rating: 1 (👍) or -1 (👎).
+            question: the question as asked, e.g. "Sở Y tế Đồng Nai được giao những nhiệm vụ gì?".
+            answer: the answer's markdown, as shown.
+            citations: the answer's citations as in ``planqa ask --json``.
+            comment: what the person wrote (at most :data:`~index_store._schema.MAX_COMMENT_CHARS` characters).
+            conversation: the earlier questions of the conversation, oldest first.
+            filters: the filters the answer was given under (province, plan index, agency).
+            found: the answer's ``found``; agencies: the agencies it named, lead first.
+
+        Returns:
+            The feedback's id.
+
+        Raises:
+            ValueError: a rating other than 1/-1, an empty question or answer, a comment too long, values that
+                are not plain JSON; nothing is written.
+            KbReadOnly: this process may not write the knowledge base; nothing is written.
+        """
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        row = sc.feedback_params(
+            rating=rating, question=question, answer=answer, citations=citations, comment=comment,
+            conversation=conversation, filters=filters, found=found, agencies=agencies, created_at=now,
+            app_version=_app_version(),
+        )  # fmt: skip
+        with self._writing_feedback() as db:
+            cursor = db.execute(sc.insert_sql("feedback", row), row)
+        return int(cursor.lastrowid or 0)
+
+    def set_feedback_comment(self, feedback_id: int, comment: str) -> bool:
+        """Put (or replace) the comment of a feedback given earlier; an empty comment clears it.
+
+        Returns:
+            False when there is no feedback with that id (nothing written).
+
+        Raises:
+            ValueError: a comment over :data:`~index_store._schema.MAX_COMMENT_CHARS` characters.
+            KbReadOnly: this process may not write the knowledge base.
+        """
+        note = sc._nfc(comment or "").strip()
+        if len(note) > sc.MAX_COMMENT_CHARS:
+            raise ValueError(f"a feedback comment has at most {sc.MAX_COMMENT_CHARS} characters, got {len(note)}")
+        with self._writing_feedback() as db:
+            changed = db.execute("UPDATE feedback SET comment = ? WHERE id = ?", (note, int(feedback_id))).rowcount
+        return changed == 1
+
+    @contextmanager
+    def _writing_feedback(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction for feedback; a knowledge base this process may not write raises KbReadOnly."""
+        if self.readonly:
+            raise self._refused(read_only_reason(self.kb_dir, DB_FILES) or "this planqa opened it for reading only")
+        try:
+            with self._tx() as db:
+                yield db
+        except sqlite3.OperationalError as err:  # the file system said no after the store was opened
+            reason = read_only_reason(self.kb_dir, DB_FILES) if write_problem(err, self.kb_dir) else None
+            if reason is None:
+                raise  # a full disk, a bug: not a read-only knowledge base
+            raise self._refused(reason) from err
+
+    def _refused(self, reason: str) -> KbReadOnly:
+        return KbReadOnly(
+            f"the knowledge base {self.kb_dir} is read-only: {reason}; the feedback was not stored. Copy it to a "
+            f"writable folder (cp -r {self.kb_dir} NEW_DIR) and use --kb NEW_DIR, or run planqa as its owner"
+        )
+
     def put_embeddings(self, model: str, items: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> int:
         """Cache float32 vectors: ``items`` maps a text hash to the vector's bytes. Returns how many were written."""
         rows = embedding_rows(model, items)
@@ -360,10 +448,27 @@ class Store:
             out.update({r[0]: bytes(r[1]) for r in self._db.execute(sql, params)})
         return out
 
+    def feedback(self, rating: int | None = None) -> list[dict[str, Any]]:
+        """The feedback given on answers, oldest first, as ``planqa feedback --json`` objects.
+
+        Args:
+            rating: 1 for 👍 only, -1 for 👎 only, ``None`` for both.
+
+        Returns:
+            Dicts with id, created_at (UTC, ISO 8601), rating ("up"/"down"), comment, question, conversation
+            (earlier questions), answer (markdown), found, agencies, citations, filters, app_version and
+            parser_version. Empty for a read-only store of a version that had no feedback yet.
+        """
+        if self.schema_version < 4:
+            return []
+        where, params = ("WHERE rating = ?", (rating,)) if rating is not None else ("", ())
+        rows = self._db.execute(f"SELECT * FROM feedback {where} ORDER BY id", params)
+        return [sc.feedback_dict(r) for r in rows]
+
     def stats(self) -> dict[str, Any]:
         """Row counts per table, the schema version and the file's path."""
         counts = {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _TABLES}
-        return {**counts, "schema_version": sc.SCHEMA_VERSION, "path": str(self.path)}
+        return {**counts, "schema_version": self.schema_version, "path": str(self.path)}
 
     def version(self) -> tuple[int, int]:
         """Changes when the knowledge base changes: (SQLite data_version for other connections' commits,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from index_store import DB_NAME
+from planqa import _render
 
 
 @contextmanager
@@ -50,13 +51,7 @@ def _print_answer(answer: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         return
-    print(f"❯ {answer.question}\n")
-    print(answer.answer)
-    if answer.citations:
-        print("\nNguồn:")
-        for c in answer.citations:
-            print(f"  [{c.n}] {c.doc_number or c.source} · {c.province} · {c.location}")
-    print(f"\n({answer.elapsed_ms:.0f} ms)\n")
+    _render.answer(answer)  # the markdown as terminal text, as wide as the terminal
 
 
 def _batch(path: Path) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from index_store import DB_NAME
 from index_store.protocols import Filters, Hit
+from planqa import _render
 
 
 def _err(message: str) -> None:
@@ -155,13 +156,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not hits:
             _err(_why_nothing(knowledge, filters))
     rows = [hit_dict(rank, hit, documents) for rank, hit in enumerate(hits, start=1)]
-    for row in rows:
-        if args.json:
+    if args.json:
+        for row in rows:
             print(json.dumps(row, ensure_ascii=False))
-        else:
-            ranks = ", ".join(f"{k} #{v}" for k, v in row["ranks"].items())
-            print(f"{row['rank']:>2}. {row['score']:.4f}  ({ranks})  {row['source']} · {row['location']}")
-            print(f"    {row['header']}")
-            text = " ".join(row["text"].split())
-            print(f"    {text[:400]}{'…' if len(text) > 400 else ''}")
+    else:
+        _render.search_hits(rows)
     return 0

@@ -115,6 +115,46 @@ def cmd_records(args: argparse.Namespace) -> int:
     return 0
 
 
+FEEDBACK_FIELDS = """\
+--json prints one JSON array, oldest first; each object has:
+  id              the feedback's number in this knowledge base
+  created_at      when it was given (UTC, ISO 8601)
+  rating          "up" (👍) or "down" (👎)
+  comment         what the person wrote ("" when nothing; at most 2,000 characters)
+  question        the question as asked
+  conversation    the earlier questions of the conversation, oldest first (a follow-up needs them)
+  answer          the answer as shown (markdown)
+  found           whether the answer said the plans answer the question
+  agencies        the agencies the answer named as responsible, lead first
+  citations       the cited passages, as in `planqa ask --json` (n, doc_id, source, location, text, …)
+  filters         the filters the question was asked under (province, plan_index, agency)
+  app_version, parser_version   the planqa and parser versions that answered
+
+A start for a gold question set: keep the questions, write what the answer should hold (agencies,
+must_contain, evidence) from the ratings and comments, and replay them with `planqa ask --batch`:
+  planqa feedback --json | jq -c '.[] | {id, question, turns: .conversation}' > questions.jsonl
+Feedback is about answers, not documents: it stays when plans are removed or ingested again.
+"""
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """``planqa feedback``: the 👍/👎 given on answers in the app, as a table or (``--json``) one JSON array."""
+    store = _open_reader(Path(args.kb))
+    rating = {"up": 1, "down": -1}.get(args.rating or "")
+    rows = [] if store is None else store.feedback(rating)
+    if store is not None:
+        store.close()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    elif rows:
+        _render.feedback_table(rows)
+    elif store is not None:
+        _err(
+            f"no {args.rating + ' ' if args.rating else ''}feedback in {args.kb} yet; it is given with 👍/👎 in the app"
+        )
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     """``planqa remove DOC_ID|FILE``: delete documents with all their records and passages."""
     kb = Path(args.kb)
@@ -231,6 +271,17 @@ def build_parser(environ: dict[str, str] | None = None) -> argparse.ArgumentPars
     p.add_argument("--index", metavar="I", help="plan index: PAPI, PAR INDEX, SIPAS or PCI")
     p.add_argument("--doc", metavar="DOC", help="doc_id, file name or document number (336/KH-UBND)")
     p.set_defaults(func=cmd_records)
+
+    p = sub.add_parser(
+        "feedback",
+        help="the 👍/👎 and comments given on answers in the app (--json: the start of a gold set)",
+        description="The feedback given on answers in the app (planqa serve), oldest first.",
+        epilog=FEEDBACK_FIELDS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--json", action="store_true", help="one JSON array of feedback objects (fields below)")
+    p.add_argument("--rating", choices=("up", "down"), help="only 👍 (up) or only 👎 (down)")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("remove", help="remove a document and all its records")
     p.add_argument("ref", metavar="DOC_ID|FILE", help="a doc_id from `planqa docs`, an ingested file name or path")

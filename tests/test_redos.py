@@ -53,6 +53,7 @@ MODULES = (
     "ingest.vocab_components",
     "ingest.vocab_load",
     "ingest.vocab_places",
+    "ingest.deadlines",
     "ingest.vocab_text",
 )
 # patterns built at run time inside a function (not a module attribute), and where the test finds them

@@ -221,7 +221,7 @@ def test_a_corrupt_upload_is_reported_and_changes_nothing(writable: PlanqaServic
     rows, summary = handlers.upload(writable, [str(broken), str(wrong)])
     assert [r[1] for r in rows] == ["Lỗi", "Lỗi"]
     assert rows[0][5] == (
-        "ke-hoach-hong.docx: tệp bị hỏng hoặc không đúng định dạng .docx; hãy lưu lại tệp từ Word/Excel rồi nạp lại"
+        "ke-hoach-hong.docx: tệp bị hỏng hoặc không đúng định dạng .docx; hãy mở tệp bằng Word/Excel, lưu lại rồi nạp lại"
     )
     assert "định dạng không được hỗ trợ" in rows[1][5]
     assert str(writable.kb_dir) not in rows[0][5]  # never a server path

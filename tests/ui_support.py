@@ -3,8 +3,11 @@ plan's text, a free port."""
 
 from __future__ import annotations
 
+import atexit
 import re
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 from planqa import cli
@@ -18,10 +21,22 @@ FLAGSHIP = "which agency handles PAPI Quản trị môi trường in Đồng Nai
 TNMT = "Sở Tài nguyên và Môi trường"
 
 
+_BUILT: dict[str | None, Path] = {}  # one pristine knowledge base per held-back plan, built once per test run
+
+
 def build_kb(folder: Path, *, held_back: str | None = HELD_BACK) -> Path:
-    """Ingest the bundled plans (all but ``held_back``) into ``folder``, BM25 only; returns ``folder``."""
-    files = [str(p) for p in sorted(PLANS.glob("*.txt")) if p.name != held_back]
-    assert cli.main(["--kb", str(folder), "ingest", "--no-embed", "--json", *files]) == 0
+    """Ingest the bundled plans (all but ``held_back``) into ``folder``, BM25 only; returns ``folder``.
+
+    The first call for a ``held_back`` ingests into a private folder; every call copies that folder, so each
+    test module still gets a knowledge base of its own to write to (ingesting takes ~15 s, copying ~0.1 s).
+    """
+    if held_back not in _BUILT:
+        pristine = Path(tempfile.mkdtemp(prefix="planqa-kb-")) / "kb"
+        atexit.register(shutil.rmtree, pristine.parent, True)
+        files = [str(p) for p in sorted(PLANS.glob("*.txt")) if p.name != held_back]
+        assert cli.main(["--kb", str(pristine), "ingest", "--no-embed", "--json", *files]) == 0
+        _BUILT[held_back] = pristine
+    shutil.copytree(_BUILT[held_back], folder, dirs_exist_ok=True)
     return folder
 
 

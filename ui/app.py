@@ -19,6 +19,7 @@ from index_store import KbLocked
 from index_store.writable import KbReadOnly
 from ui import handlers, render, views
 from ui.catalog import Catalog
+from ui.deadlines import HEADERS as due_headers_tuple
 from ui.export import TABLE_HEADERS
 from ui.service import SUPPORTED, PlanqaService
 from ui.style import EXAMPLES, LOCKED, READ_ONLY, SHOW_LAST_TURN, TITLE
@@ -104,6 +105,23 @@ def _tasks_tab(catalog: Catalog) -> SimpleNamespace:
     with gr.Row():
         ui.csv = gr.DownloadButton("Tải bảng (.csv)", size="sm", interactive=False)
         ui.xlsx = gr.DownloadButton("Tải bảng (.xlsx)", size="sm", interactive=False)
+    gr.Markdown(
+        "### Theo thời hạn\nThời hạn như văn bản ghi (“Quý IV/2024”, “Tháng 12 hằng năm”, “Thường xuyên”) được quy "
+        "ra ngày đến hạn hoặc lịch lặp lại; việc nào chưa đọc được hạn vẫn được liệt kê. Dùng cơ quan, tỉnh, chỉ số "
+        "đã chọn ở trên."
+    )
+    with gr.Row(equal_height=True):
+        ui.mode = gr.Radio(list(views.TIME_MODES), value=views.TIME_MODES[0], label="Xem", scale=3)
+        ui.period = gr.Textbox(label="Kỳ", placeholder="vd. quý IV/2024, tháng 12/2024", scale=2, max_length=60)
+        ui.on = gr.Textbox(label="Quá hạn tính đến ngày", placeholder="để trống: hôm nay", scale=2, max_length=20)
+        ui.due_go = gr.Button("Lọc theo thời hạn", scale=1, min_width=130, elem_id="pq-due-go")
+    ui.due_summary = gr.Markdown()
+    ui.due_table = gr.Dataframe(
+        headers=list(due_headers_tuple), wrap=True, interactive=False, max_height=560, elem_classes="pq-table",
+    )  # fmt: skip
+    with gr.Row():
+        ui.due_xlsx = gr.DownloadButton("Tải danh sách (.xlsx)", size="sm", interactive=False)
+        ui.due_ics = gr.DownloadButton("Tải lịch (.ics)", size="sm", interactive=False)
     return ui
 
 
@@ -353,6 +371,16 @@ def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNa
         "outputs": [tasks.agency, tasks.summary, tasks.table, tasks.csv, tasks.xlsx],
     }
     tasks.go.click(on_tasks, **io, api_name="assignments")
+
+    def on_due(agency: str, province: str, index: str, mode: str, period: str, on: str) -> tuple[Any, ...]:
+        summary, rows, xlsx, ics = views.deadlines(service, agency, province, index, mode, period, on, root)
+        return summary, rows, _download(xlsx), _download(ics)
+
+    tasks.due_go.click(
+        on_due, [tasks.agency, tasks.province, tasks.index, tasks.mode, tasks.period, tasks.on],
+        [tasks.due_summary, tasks.due_table, tasks.due_xlsx, tasks.due_ics], api_name="deadlines",
+        show_progress="minimal",
+    )  # fmt: skip
     for picker in (tasks.agency, tasks.province, tasks.index):
         picker.input(on_tasks, **io, api_visibility="private")
 

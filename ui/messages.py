@@ -50,6 +50,12 @@ def _unsupported(name: str, detail: str) -> str:
     return f"{name}: định dạng không được hỗ trợ; hãy lưu thành {_EXTS}"
 
 
+# what a damaged file of each kind should be saved again from
+_RESAVE: dict[str, str] = {".txt": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại", ".md": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại",
+           ".pdf": "hãy xuất lại PDF từ bản gốc (hoặc tải lại tệp) rồi nạp lại",
+           ".html": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại", ".htm": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại"}  # fmt: skip
+
+
 _BY_KIND: dict[str, Callable[[str, str], str]] = {
     "UnsupportedFormat": _unsupported,
     "EmptyDocument": _empty,
@@ -78,10 +84,6 @@ _WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"sheet '(.*)' is hidden and was not read"), "Trang tính “{0}” đang ẩn nên chưa được đọc; hãy bỏ ẩn trong Excel nếu cần"),
     (re.compile(r"no main text found; read the page's tables"), "Trang web không có phần nội dung chính: chỉ đọc các bảng của trang"),
 )  # fmt: skip
-# what a damaged file of each kind should be saved again from
-_RESAVE = {".txt": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại", ".md": "hãy lưu lại dạng văn bản (UTF-8) rồi nạp lại",
-           ".pdf": "hãy xuất lại PDF từ bản gốc (hoặc tải lại tệp) rồi nạp lại",
-           ".html": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại", ".htm": "hãy lưu lại trang web (Ctrl+S) rồi nạp lại"}  # fmt: skip
 
 
 def error_vi(result: dict[str, Any]) -> str:

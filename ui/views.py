@@ -9,12 +9,14 @@ Bad input gives a Vietnamese sentence, never an exception a person would see.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from assistant.mdtext import md
 from ui import charts, compare, draft, export, render, taxonomy
-from ui.catalog import resolve_component, resolve_index, resolve_province
+from ui import deadlines as due
+from ui.catalog import resolve_agency, resolve_component, resolve_index, resolve_province
 from ui.service import PlanqaService
 
 LEVEL_CHOICES = ("tỉnh", "huyện")  # the draft's target: a province's plan, or a district's (its "Phòng")
@@ -24,6 +26,70 @@ def _folder(root: Path) -> Path:
     folder = root / uuid.uuid4().hex[:12]
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+# -- Nhiệm vụ theo thời hạn ---------------------------------------------------------------------------------
+TIME_MODES = ("Tất cả thời hạn", "Đến hạn trong kỳ", "Quá hạn")
+
+
+def _day(text: str | None, today: date) -> date | None:
+    """A day typed as "15/10/2024" (or empty: today); ``None`` when it is not a date."""
+    text = (text or "").strip()
+    if not text:
+        return today
+    parts = text.replace("-", "/").replace(".", "/").split("/")
+    try:
+        day, month, year = (int(p) for p in parts)
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def deadlines(
+    service: PlanqaService, agency: str | None, province: str | None, index: str | None, mode: str | None,
+    period: str | None, on: str | None, root: Path, *, today: date | None = None,
+) -> tuple[str, list[list[str]], str | None, str | None]:  # fmt: skip
+    """The assignments by time: every written deadline, those due in a period ("quý IV/2024"), or those
+    overdue on a day (today when none is typed), soonest first.
+
+    Returns:
+        (a markdown summary, table rows as :data:`ui.deadlines.HEADERS`, the .xlsx, the .ics calendar).
+    """
+    today = today or date.today()
+    catalog = service.catalog()
+    agency = resolve_agency(agency, catalog, service.vocab)
+    province = resolve_province(province, catalog, service.vocab)
+    plan_index = resolve_index(index, service.vocab)
+    within, overdue_on, scope_words = None, None, ""
+    if mode == TIME_MODES[1]:
+        within = due.parse_period(period or "", today)
+        if within is None:
+            return "Gõ kỳ cần xem, ví dụ “quý IV/2024”, “tháng 12/2024”, “năm 2025”.", [], None, None
+        scope_words = f"đến hạn từ {within[0]:%d/%m/%Y} đến {within[1]:%d/%m/%Y}"
+    elif mode == TIME_MODES[2]:
+        overdue_on = _day(on, today)
+        if overdue_on is None:
+            return "Ngày tính quá hạn phải có dạng ngày/tháng/năm, ví dụ 15/10/2024.", [], None, None
+        scope_words = f"quá hạn tính đến {overdue_on:%d/%m/%Y}"
+    records = service.assignments(province=province, plan_index=plan_index)
+    rows = due.due_rows(records, catalog.documents, agency=agency or None, within=within, overdue_on=overdue_on,
+                        today=today)  # fmt: skip
+    scope = md(" · ".join(p for p in (agency, province, plan_index) if p)) or "toàn bộ kho"
+    if not rows:
+        return (
+            f"Không có nhiệm vụ nào có thời hạn cho **{scope}**{' ' + scope_words if scope_words else ''}.",
+            [],
+            None,
+            None,
+        )
+    counts = {s: sum(r.status == s for r in rows) for s in due.STATUSES}
+    told = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    summary = f"**{scope}**{' — ' + scope_words if scope_words else ''}: {len(rows)} nhiệm vụ ({told})."
+    folder = _folder(root)
+    stem = "thoi-han-" + export.slug(agency, province, plan_index, scope_words)
+    xlsx = due.write_xlsx(rows, folder, stem)
+    ics = due.write_ics(rows, folder, stem, today=today)
+    return summary, [r.cells() for r in rows], str(xlsx), str(ics)
 
 
 # -- Biểu đồ ---------------------------------------------------------------------------------------------

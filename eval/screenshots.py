@@ -38,8 +38,16 @@ def _chat(page: Any) -> None:
 
 
 def _tasks(page: Any) -> None:
-    _pick(page, "pq-task-agency", "Sở Tài nguyên và Môi trường")
-    page.wait_for_timeout(2_500)
+    _pick(page, "pq-task-agency", "Sở Nội vụ")
+    page.wait_for_timeout(2_000)
+    page.get_by_label("Đến hạn trong kỳ").check()
+    page.get_by_role("textbox", name="Kỳ", exact=True).fill("quý IV/2024")
+    page.locator("#pq-due-go").click()
+    page.get_by_text("Tải lịch (.ics)").wait_for(timeout=30_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('button')].some(b => b.textContent.includes('.ics') && !b.disabled)",
+        timeout=30_000,
+    )
 
 
 def _compare(page: Any) -> None:
@@ -53,6 +61,8 @@ def _charts(page: Any) -> None:
     _pick(page, "pq-chart-place", "Đồng Nai")
     page.get_by_role("button", name="Vẽ biểu đồ").click()
     page.locator("#pq-chart img, #pq-chart canvas, #pq-chart svg").first.wait_for(timeout=30_000)
+    _pick(page, "pq-tree-index", "PAPI")
+    page.locator("#pq-tree .pq-tree").first.wait_for(timeout=30_000)
 
 
 def _draft(page: Any) -> None:
@@ -77,30 +87,41 @@ TABS: tuple[tuple[str, str, Callable[[Any], None]], ...] = (
 )
 
 
-def take(url: str, out: Path, themes: tuple[str, ...] = ("light", "dark")) -> list[Path]:
-    """Open each tab in each theme, do its action, save ``<tab>-<theme>.png`` into ``out``."""
+def take(url: str, out: Path, themes: tuple[str, ...] = ("light", "dark"), browser: Any = None) -> list[Path]:
+    """Open each tab in each theme, do its action, save ``<tab>-<theme>.png`` into ``out``.
+
+    Args:
+        browser: a running Playwright browser to use; a headless Chromium is started when ``None``.
+    """
+    if browser is not None:
+        return _take(browser, url, out, themes)
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            return _take(chromium, url, out, themes)
+        finally:
+            chromium.close()
+
+
+def _take(browser: Any, url: str, out: Path, themes: tuple[str, ...]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     shots = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            for theme in themes:
-                for tab, stem, action in TABS:
-                    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
-                    page.goto(url + ("?__theme=dark" if theme == "dark" else ""), wait_until="load")
-                    page.locator("#pq-question textarea").wait_for(timeout=60_000)
-                    page.wait_for_timeout(500)
-                    page.get_by_role("tab", name=tab, exact=True).click()
-                    action(page)
-                    page.wait_for_timeout(600)
-                    path = out / f"{stem}-{theme}.png"
-                    page.screenshot(path=str(path))
-                    shots.append(path)
-                    page.close()
-        finally:
-            browser.close()
+    for theme in themes:
+        for tab, stem, action in TABS:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="vi-VN")
+            try:
+                page.goto(url + ("?__theme=dark" if theme == "dark" else ""), wait_until="load")
+                page.locator("#pq-question textarea:not([disabled])").wait_for(timeout=60_000)
+                page.get_by_role("tab", name=tab, exact=True).click()
+                action(page)
+                page.wait_for_timeout(600)
+                path = out / f"{stem}-{theme}.png"
+                page.screenshot(path=str(path))
+                shots.append(path)
+            finally:
+                page.close()
     return shots
 
 

@@ -137,17 +137,19 @@ def _bullets(items: Iterable[str], indent: int = 2) -> RenderableType:
 
 
 def docs_table(rows: list[dict[str, Any]]) -> None:
-    """One row per document."""
+    """One row per document: its assignment records ("tasks", what ``planqa records`` lists and the app's
+    Nhiệm vụ tab counts), its score rows and its passages, each counted apart."""
     table = _table({
         "doc_id": {"no_wrap": True}, "source": {"overflow": "fold"}, "doc number": {"overflow": "fold"},
         "province": {}, "level": {}, "year": {"no_wrap": True}, "indices": {"max_width": 18},
-        "records": {"justify": "right", "no_wrap": True}, "passages": {"justify": "right", "no_wrap": True},
+        "tasks": {"justify": "right", "no_wrap": True}, "scores": {"justify": "right", "no_wrap": True},
+        "passages": {"justify": "right", "no_wrap": True},
     })  # fmt: skip
     for r in rows:
         counts = r["counts"]
         table.add_row(*_cells(
             r["doc_id"], r["source"], r["doc_number"], r["province"], r["level"], str(r["year"] or ""),
-            ", ".join(r["indices"]), str(counts["assignments"] + counts["scores"]), str(counts["passages"]),
+            ", ".join(r["indices"]), str(counts["assignments"]), str(counts["scores"]), str(counts["passages"]),
         ))  # fmt: skip
     _print(_console(), table)
 

@@ -130,3 +130,17 @@ def _answer(data: dict[str, Any]) -> Any:
 
 def _strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_docs_counts_tasks_as_records_lists_them(kb: Path, columns: int) -> None:
+    """The documents table counts a plan's assignment records as `records` lists them (and as the app's
+    Nhiệm vụ tab counts them), score rows apart: one number means one thing everywhere."""
+    code, out, _ = run_cli("--kb", str(kb), "docs")
+    assert code == 0 and re.search(r"\btasks\s+scores\s+passages\b", out)
+    code, docs, _ = run_cli("--kb", str(kb), "docs", "--json")
+    for doc in (json.loads(line) for line in docs.splitlines()):
+        code, lines, _ = run_cli("--kb", str(kb), "records", "--json", "--doc", doc["doc_id"])
+        assert len(lines.splitlines()) == doc["counts"]["assignments"]
+        row = next(line for line in out.splitlines() if line.startswith(doc["doc_id"]))
+        counts = [int(n) for n in re.findall(r"\b\d+\b", row)[-3:]]
+        assert counts == [doc["counts"]["assignments"], doc["counts"]["scores"], doc["counts"]["passages"]]

@@ -72,7 +72,7 @@ def test_the_flagship_question_in_a_real_browser(url: str, tmp_path: Path) -> No
             outside: list[str] = []
             page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
             page.goto(url, wait_until="load")
-            box = page.locator("#pq-question textarea")
+            box = page.locator("#pq-question textarea:not([disabled])")
             box.wait_for(timeout=60_000)
             box.fill(FLAGSHIP)
             box.press("Enter")
@@ -106,7 +106,7 @@ def test_a_hostile_plan_is_shown_as_text_and_the_page_fetches_nothing_outside(ho
                 re.compile(r"^(?!" + re.escape(hostile_url) + ")"), lambda route: route.abort()
             )  # nothing leaves
             page.goto(hostile_url, wait_until="load")
-            box = page.locator("#pq-question textarea")
+            box = page.locator("#pq-question textarea:not([disabled])")
             box.wait_for(timeout=60_000)
             box.fill(question)
             box.press("Enter")

@@ -56,12 +56,18 @@ def test_overdue_is_told_from_the_chosen_day(service: PlanqaService, tmp_path: P
 
 
 def test_the_chart_of_a_plan_and_its_png(service: PlanqaService, tmp_path: Path) -> None:
-    figure, png, note = views.chart(service, "papi", "dong nai", None, tmp_path)
+    figure, png, handout, note = views.chart(service, "papi", "dong nai", None, tmp_path)
     assert figure is not None and Path(png or "").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from docx import Document
+
+    doc = Document(handout)
+    assert len(doc.inline_shapes) == 1  # the chart, as a picture
+    figures = [row.cells[2].text for row in doc.tables[0].rows[1:]]
+    assert "2.99/10.00" in figures and "5.10/10.00" in figures  # Quản trị môi trường 2023 and its 2025 target
     drawn = re.search(r"(\d+) nội dung, từ (\d+) dòng điểm số", note)
     assert "PAPI · Đồng Nai" in note and drawn and int(drawn.group(1)) >= 8  # PAPI's eight dimensions at least
-    figure, png, note = views.chart(service, "PCI", "Lai Châu", None, tmp_path)
-    assert figure is None and png is None and note.startswith("Không có dòng điểm số nào")
+    figure, png, handout, note = views.chart(service, "PCI", "Lai Châu", None, tmp_path)
+    assert figure is None and png is None and handout is None and note.startswith("Không có dòng điểm số nào")
 
 
 def test_the_tree_and_the_comparison_files(service: PlanqaService, tmp_path: Path) -> None:

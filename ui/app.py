@@ -63,8 +63,11 @@ def _chat_tab(catalog: Catalog, secret: str) -> SimpleNamespace:
             )  # fmt: skip
             ui.status = gr.Markdown(elem_id="pq-chat-status")
             with gr.Row(equal_height=True):
+                # editable once the page has read the saved conversation (app.load), so a question asked at once
+                # is never replaced by the conversation being restored
                 ui.question = gr.Textbox(
                     show_label=False, scale=6, autofocus=True, elem_id="pq-question", max_length=MAX_QUESTION_CHARS,
+                    interactive=False,
                     placeholder="Ví dụ: Cơ quan nào phụ trách chất lượng nước ở Đồng Nai? (Enter để gửi)",
                 )  # fmt: skip
                 ui.ask = gr.Button("Hỏi", variant="primary", scale=1, min_width=80, elem_id="pq-ask")
@@ -158,7 +161,9 @@ def _charts_tab(catalog: Catalog) -> SimpleNamespace:
         ui.go = gr.Button("Vẽ biểu đồ", variant="primary", scale=1, min_width=110)
     ui.note = gr.Markdown()
     ui.plot = gr.Plot(label="Biểu đồ", elem_id="pq-chart", format="png")
-    ui.png = gr.DownloadButton("Tải biểu đồ (.png)", size="sm", interactive=False)
+    with gr.Row():
+        ui.png = gr.DownloadButton("Tải biểu đồ (.png)", size="sm", interactive=False)
+        ui.handout = gr.DownloadButton("Tải tài liệu phát tay (.docx)", size="sm", interactive=False)
     gr.Markdown(
         "### Cây chỉ số\nCác nội dung của chỉ số như bộ chỉ số công bố; dưới mỗi nội dung là các dòng kế hoạch đã giao."
     )
@@ -324,10 +329,14 @@ def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root
     ui.saved_pick.input(on_open, [ui.saved, ui.saved_pick], outputs, api_visibility="private")
 
     def on_load(saved: Any, conv: dict[str, Any]) -> tuple[Any, ...]:
-        if conv.get("turns"):  # a question was asked before the page finished loading: keep its answer
+        ready = gr.update(value="", interactive=True)
+        if conv.get("turns"):  # answered already (another tab of the same session): keep it
             saved = handlers.saved_with(saved, conv)
-            return (gr.skip(), gr.skip(), saved, gr.update(choices=handlers.saved_choices(saved)), *[gr.skip()] * 5)
-        return on_open(saved, None)
+            choices = gr.update(choices=handlers.saved_choices(saved))
+            return (gr.skip(), gr.skip(), saved, choices, gr.skip(), ready, gr.skip(), gr.skip(), gr.skip())
+        restored = list(on_open(saved, None))
+        restored[5] = ready
+        return tuple(restored)
 
     app.load(on_load, [ui.saved, ui.conversation], outputs, api_visibility="private")
     _wire_feedback(service, ui)
@@ -401,10 +410,13 @@ def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNa
 
 def _wire_charts(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
     def on_chart(index: str, place: str, component: str | None) -> tuple[Any, ...]:
-        figure, png, note = views.chart(service, index, place, component, root)
-        return figure, _download(png), note
+        figure, png, handout, note = views.chart(service, index, place, component, root)
+        return figure, _download(png), _download(handout), note
 
-    io: dict[str, Any] = {"inputs": [ui.index, ui.place, ui.component], "outputs": [ui.plot, ui.png, ui.note]}
+    io: dict[str, Any] = {
+        "inputs": [ui.index, ui.place, ui.component],
+        "outputs": [ui.plot, ui.png, ui.handout, ui.note],
+    }
     ui.go.click(on_chart, **io, api_visibility="private", show_progress="minimal")
 
     def on_tree(index: str) -> str:

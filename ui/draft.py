@@ -29,13 +29,13 @@ from assistant.mdtext import escape
 from ingest.textnorm import fold, fold_words
 from ingest.vocab import Component, Vocabulary, load_vocabulary
 from ingest.vocab_load import read_toml
+from ui import taxonomy
 
 HEADERS = ("STT", "Chỉ số", "Chỉ tiêu", "Nhiệm vụ, giải pháp", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian")
 BLANK = "(để trống cho người soạn)"
 UNMATCHED = "(cần xác định đơn vị tương ứng)"
 PER_COMPONENT = 5  # precedent rows per component; a drafter reads a handful, not every plan's wording
 SAME_TASK = 0.8  # word-set overlap (Jaccard) at which two tasks are one solution worded twice
-SAME_NODE = 0.6  # share of a component label's word pairs a plan's wording must repeat to be filed under it
 _FIGURE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:(%)|/\s*(\d+(?:[.,]\d+)?))?")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # legal references keep their numbers in any plan: "Nghị định số 59/2012/NĐ-CP", "04/NQ-CP", "10/01/2022"
@@ -140,41 +140,11 @@ def _same_province(vocab: Vocabulary, a: str, b: str) -> bool:
 
 
 # -- taxonomy nodes ---------------------------------------------------------------------------------------
-def _pairs(vocab: Vocabulary, text: str) -> set[tuple[str, str]]:
-    words = vocab.fold_tokens(vocab.expand_abbreviations(text))
-    return set(zip(words, words[1:], strict=False)) or {(w, "") for w in words}
-
-
-def _close(vocab: Vocabulary, comp: Component, text: str) -> bool:
-    """Whether ``text`` words ``comp`` closely enough: the matcher's fuzzy score counts shared words, and
-    "Công tác kiểm tra CCHC" shares four with "Cải cách tài chính công"; shared word pairs tell them apart."""
-    label, said = _pairs(vocab, comp.sub or comp.dimension), _pairs(vocab, text)
-    shared = len(label & said)
-    return bool(label and said) and max(shared / len(label), shared / len(said)) >= SAME_NODE
-
-
 def node_of(vocab: Vocabulary, plan_index: str, component: str) -> Component | None:
-    """The taxonomy node a record's component path is filed under, or ``None``.
-
-    The path as the taxonomy writes it, else its last part worded as a node's name or alias ("Giải đáp
-    KNTC, khúc mắc"), else the longest leading part that is a node ("Tính năng động của chính quyền › …").
-
-    Example:
-        >>> node_of(load_vocabulary(), "PAPI", "7. Quản trị môi trường › 7.3 Chất lượng nước").path
-        'Quản trị môi trường › Chất lượng nước'
-    """
-    if not plan_index or not component or not component.strip():
-        return None
-    known = {c.path: c for c in vocab.components(plan_index)}
-    if component in known:
-        return known[component]
-    parts = [p.strip() for p in component.split(" › ") if p.strip()]
-    prefix = next((known[p] for k in range(len(parts), 0, -1) if (p := " › ".join(parts[:k])) in known), None)
-    for text in (parts[-1], component):
-        found = vocab.match_component(text, plan_index)
-        if found and _close(vocab, found, text) and (prefix is None or found.dimension == prefix.dimension):
-            return found
-    return prefix
+    """The taxonomy node a record's component path is filed under, or ``None`` (one rule for the app's
+    tree, comparison, charts and drafts: :func:`ui.taxonomy.node_of`)."""
+    node: Component | None = taxonomy.node_of(vocab, plan_index, component)
+    return node
 
 
 def _relation(asked: Component | None, asked_key: str, node: Component | None, key: str) -> int | None:

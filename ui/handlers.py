@@ -502,8 +502,12 @@ def kb_summary(catalog: Catalog) -> str:
     if not docs:
         return "Kho tài liệu đang trống: hãy nạp các kế hoạch (.docx, .doc, .pdf, .xlsx, .html, .txt, .md) ở bên dưới."
     tasks = sum(d["counts"]["assignments"] for d in docs)
+    scores = sum(d["counts"]["scores"] for d in docs)
     passages = sum(d["counts"]["passages"] for d in docs)
-    return f"**{len(docs)} văn bản** · {tasks} nhiệm vụ · {passages} đoạn · {', '.join(catalog.provinces)}"
+    return (
+        f"**{len(docs)} văn bản** · {tasks} nhiệm vụ (dòng giao việc) · {scores} dòng điểm số · {passages} đoạn · "
+        + ", ".join(catalog.provinces)
+    )
 
 
 def document_choices(catalog: Catalog) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ from typing import Any
 from ui.compare import Column
 from ui.highlight import highlight_html
 
-TITLE_CHARS = 160
 SHORT_TITLE_CHARS = 110
 NO_SOURCES = "Nguồn trích dẫn của câu trả lời sẽ hiện ở đây."
 # words an ALL-CAPS title keeps in capitals when it is shown in sentence case
@@ -26,8 +25,8 @@ def _e(text: Any) -> str:
 
 
 def _title(title: str) -> str:
-    short = title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1].rstrip() + "…"
-    return f'<div class="pq-title" title="{_e(title)}">{_e(short)}</div>'
+    """A plan's title as a short line (sentence case, cut at a word), the full title on hover."""
+    return f'<div class="pq-title" title="{_e(title)}">{_e(short_title(title))}</div>'
 
 
 def empty(message: str) -> str:

@@ -31,7 +31,7 @@ SHOW_LAST_TURN = """() => { setTimeout(() => {
   if (sources) { sources.scrollTop = 0; }
 }, 80); }"""
 # the page's own behaviour, loaded in its <head>: the page is Vietnamese (lang="vi" for screen readers and
-# hyphenation); a click on an answer's [n] shows that answer's sources, scrolls to the card and marks it; a
+# hyphenation; Gradio's status line translated); a click on an answer's [n] shows that answer's sources, scrolls to the card and marks it; a
 # click on an earlier answer shows its sources again; at phone width the sources drawer opens and closes.
 PAGE_SCRIPT = """<script>
 (() => {
@@ -39,6 +39,25 @@ PAGE_SCRIPT = """<script>
   root.lang = 'vi';
   new MutationObserver(() => { if (root.lang !== 'vi') root.lang = 'vi'; })
     .observe(root, { attributes: true, attributeFilter: ['lang'] });
+  // Gradio's status line has two words of English written into its code ("processing | 0.8s", "queue: 2/5")
+  const english = [[/processing [|]/, 'đang xử lý |'], [/queue:/, 'đang chờ:']];
+  const fix = (node) => {
+    if (node.nodeType !== 3 || !/processing|queue:/.test(node.data)) return;
+    let text = node.data;
+    for (const [from, to] of english) text = text.replace(from, to);
+    if (text !== node.data) node.data = text;
+  };
+  const fixAll = (node) => {
+    if (node.nodeType === 3) { fix(node); return; }
+    const walk = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    while (walk.nextNode()) fix(walk.currentNode);
+  };
+  new MutationObserver((changes) => {
+    for (const c of changes) {
+      if (c.type === 'characterData') fix(c.target);
+      else c.addedNodes.forEach(fixAll);
+    }
+  }).observe(root, { subtree: true, childList: true, characterData: true });
   const show = (turn, n) => {
     const panel = document.querySelector('#pq-sources');
     if (!panel) return;

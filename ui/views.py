@@ -95,18 +95,18 @@ def deadlines(
 # -- Biểu đồ ---------------------------------------------------------------------------------------------
 def chart(
     service: PlanqaService, index: str | None, place: str | None, component: str | None, root: Path
-) -> tuple[Any, str | None, str]:
+) -> tuple[Any, str | None, str | None, str]:
     """One plan's (or province's) results against its targets for an index, dimension by dimension (or the
     parts of one ``component``); without a place, one component across every plan that scores it.
 
     Returns:
-        (the matplotlib figure or ``None``, the PNG, a markdown note: what is drawn, from which rows, and the
-        cells whose figures could not be read).
+        (the matplotlib figure or ``None``, the PNG, a handout .docx with the chart and its figures, a markdown
+        note: what is drawn, from which rows, and the cells whose figures could not be read).
     """
     catalog = service.catalog()
     plan_index = resolve_index(index, service.vocab)
     if not plan_index:
-        return None, None, "Chọn một chỉ số (PAPI, PAR INDEX, SIPAS, PCI)."
+        return None, None, None, "Chọn một chỉ số (PAPI, PAR INDEX, SIPAS, PCI)."
     scores = service.scores(plan_index=plan_index)
     where = resolve_province(place, catalog, service.vocab) or (place or "").strip()
     picked = resolve_component(component, catalog, service.vocab) if component else None
@@ -119,17 +119,49 @@ def chart(
     elif path:
         data = charts.across_plans(scores, catalog.documents, plan_index, f"{plan_index}|{path}")
     else:
-        return None, None, "Chọn tỉnh (hoặc văn bản) để xem từng nội dung, hoặc chọn một nội dung để so các kế hoạch."
+        return (
+            None,
+            None,
+            None,
+            "Chọn tỉnh (hoặc văn bản) để xem từng nội dung, hoặc chọn một nội dung để so các kế hoạch.",
+        )
     if not data.items:
         scope = md(" · ".join(p for p in (plan_index, where, path) if p))
-        return None, None, f"Không có dòng điểm số nào cho **{scope}** trong các kế hoạch đã nạp."
-    png = charts.write_png(data, _folder(root) / f"bieu-do-{export.slug(plan_index, where, path)}.png")
+        return None, None, None, f"Không có dòng điểm số nào cho **{scope}** trong các kế hoạch đã nạp."
+    folder = _folder(root)
+    png = charts.write_png(data, folder / f"bieu-do-{export.slug(plan_index, where, path)}.png")
+    handout = chart_handout(data, png, folder / f"bieu-do-{export.slug(plan_index, where, path)}.docx")
     rows = len({r for item in data.items for r in item.record_ids})
     note = f"**{md(data.title)}**: {len(data.items)} nội dung, từ {rows} dòng điểm số của kế hoạch (số liệu như văn bản ghi)."
     if data.unread:
         unread = "; ".join(md(f"{u.label}: {u.text}") for u in data.unread[:8])
         note += f"\n\nKhông vẽ được {len(data.unread)} ô (không phải một con số): {unread}"
-    return charts.figure(data), str(png), note
+    return charts.figure(data), str(png), str(handout), note
+
+
+def chart_handout(data: charts.ChartData, png: Path, path: Path) -> Path:
+    """A trainer's handout (.docx): the chart as a picture, then every figure drawn with the row it comes from."""
+    from docx import Document
+    from docx.shared import Cm
+
+    doc = Document()
+    doc.add_heading(data.title, level=1)
+    doc.add_picture(str(png), width=Cm(16))
+    doc.add_heading("Số liệu (như văn bản ghi)", level=2)
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, head in zip(table.rows[0].cells, ("Nội dung", "Cột", "Số liệu", "Vị trí trong văn bản"), strict=True):
+        cell.text = head
+        cell.paragraphs[0].runs[0].bold = True
+    for item in data.items:
+        where = "; ".join(f"{item.doc_number} · {loc}" if item.doc_number else loc for loc in item.locations)
+        for reading in item.readings:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text, cells[2].text, cells[3].text = item.label, reading.label, reading.text, where
+    if data.unread:
+        doc.add_paragraph("Không vẽ (không phải một con số): " + "; ".join(f"{u.label}: {u.text}" for u in data.unread))
+    doc.save(str(path))
+    return path
 
 
 # -- Cây chỉ số ------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ def test_saved_conversations_survive_anything_the_browser_hands_back() -> None:
     ((label, value),) = handlers.saved_choices(saved)
     assert value == first["id"] and label.endswith("Sở Y tế Đồng Nai được giao những nhiệm vụ gì? (1 câu hỏi)")
     assert handlers.open_saved(saved, first["id"])["turns"] == first["turns"]
+    assert handlers.conversation_status(second) == "" and "1 câu hỏi" in handlers.conversation_status(first)
     assert handlers.forget_saved(saved, first["id"])["conversations"] == []
     many = {}
     for _ in range(handlers.MAX_SAVED_CONVERSATIONS + 5):

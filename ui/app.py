@@ -339,6 +339,9 @@ def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root
         return tuple(restored)
 
     app.load(on_load, [ui.saved, ui.conversation], outputs, api_visibility="private")
+    ui.chatbot.change(
+        handlers.conversation_status, [ui.conversation], [ui.status], api_visibility="private", show_progress="hidden"
+    )
     _wire_feedback(service, ui)
 
 

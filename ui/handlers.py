@@ -202,6 +202,17 @@ def conversation_sources(service: PlanqaService, conversation: Mapping[str, Any]
     return render.conversation_sources_html(turns, service.contexts(ids) if ids else {}, documents, active=active)
 
 
+def conversation_status(conversation: Mapping[str, Any] | None) -> str:
+    """The line under the chat that says the questions are one conversation ("" before the first)."""
+    n = len((conversation or {}).get("turns") or [])
+    if not n:
+        return ""
+    return (
+        f"Hội thoại đang mở: {n} câu hỏi — câu sau được hiểu tiếp theo các câu trước. "
+        "Bấm “Cuộc hội thoại mới” để hỏi về chủ đề khác."
+    )
+
+
 def handouts(conversation: Mapping[str, Any], export_root: Path) -> tuple[str | None, str | None]:
     """(.md, .docx) of the whole conversation with every answer's sources; (None, None) when it is empty."""
     if not conversation.get("turns"):

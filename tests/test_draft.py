@@ -18,20 +18,9 @@ from ui_support import build_kb
 
 from index_store import Store
 from ingest.vocab import load_vocabulary
-from ui.draft import (
-    BLANK,
-    HEADERS,
-    UNMATCHED,
-    DraftError,
-    build_draft,
-    draft_for,
-    draft_markdown,
-    load_levels,
-    map_agency,
-    node_of,
-    weakest_components,
-    write_draft_docx,
-)
+from ui.draft import BLANK, HEADERS, DraftError, build_draft, draft_for, node_of, weakest_components
+from ui.draft_docx import draft_markdown, write_draft_docx
+from ui.levels import UNMATCHED, load_levels, map_agency
 from ui.service import PlanqaService
 
 TIEP_CAN = "Cung ứng dịch vụ hành chính công › Tiếp cận dịch vụ"

@@ -403,12 +403,10 @@ def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNa
         xlsx, docx = views.compare_files(service, component, root)
         return _download(xlsx), _download(docx)
 
-    for event in (cmp.go.click, cmp.component.input):
-        public = event == cmp.go.click
-        event(
-            on_compare, inputs=[cmp.component], outputs=[cmp.out], show_progress="minimal",
-            **({"api_name": "compare"} if public else {"api_visibility": "private"}),
-        ).then(on_compare_files, [cmp.component], [cmp.xlsx, cmp.docx], api_visibility="private")  # fmt: skip
+    files: dict[str, Any] = {"inputs": [cmp.component], "outputs": [cmp.xlsx, cmp.docx], "api_visibility": "private"}
+    shown: dict[str, Any] = {"inputs": [cmp.component], "outputs": [cmp.out], "show_progress": "minimal"}
+    cmp.go.click(on_compare, **shown, api_name="compare").then(on_compare_files, **files)
+    cmp.component.input(on_compare, **shown, api_visibility="private").then(on_compare_files, **files)
 
 
 def _wire_charts(service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:

@@ -7,33 +7,31 @@ used for the component. Nothing is invented: a task is a precedent's task as wri
 deadline is carried only when it suits any place ("100% …", "Thường xuyên"); agencies are mapped to the
 draft's level from data (``ingest/vocab/levels.toml``: "Sở Nội vụ" → "Phòng Nội vụ" for a district);
 every other cell is left for the drafter. Every filled cell carries a marker that points at a line of
-the "Nguồn" list: document number · issuer · province · year — appendix › row.
+the "Nguồn" list: document number · issuer · province · year — appendix › row. The level mapping is
+:mod:`ui.levels`; the Word file and the app's preview are written by :mod:`ui.draft_docx`.
 
 Example:
     >>> rows, docs = service.assignments(), service.catalog().documents  # doctest: +SKIP
     >>> draft = build_draft(rows, docs, place="Bình Phước", plan_index="PAPI",
     ...                     components=["Quản trị môi trường › Chất lượng nước"])  # doctest: +SKIP
-    >>> write_draft_docx(draft, Path("du-thao.docx"))  # doctest: +SKIP
+    >>> ui.draft_docx.write_draft_docx(draft, Path("du-thao.docx"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.mdtext import escape
 from ingest.textnorm import fold, fold_words
 from ingest.vocab import Component, Vocabulary, load_vocabulary
-from ingest.vocab_load import read_toml
 from ui import taxonomy
+from ui.levels import Levels, Target, load_levels, map_name, resolve_target
 
 HEADERS = ("STT", "Chỉ số", "Chỉ tiêu", "Nhiệm vụ, giải pháp", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian")
 BLANK = "(để trống cho người soạn)"
-UNMATCHED = "(cần xác định đơn vị tương ứng)"
 PER_COMPONENT = 5  # precedent rows per component; a drafter reads a handful, not every plan's wording
 SAME_TASK = 0.8  # word-set overlap (Jaccard) at which two tasks are one solution worded twice
 _FIGURE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:(%)|/\s*(\d+(?:[.,]\d+)?))?")
@@ -44,80 +42,6 @@ _LEGAL = re.compile(r"\d+(?:/\d+)*/[A-ZĐ][\wĐđ]*(?:-[\wĐđ]+)*|\b\d{1,2}/\d{
 
 class DraftError(ValueError):
     """The draft cannot be made as asked; the message is a sentence for the drafter."""
-
-
-# -- data: levels.toml ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Entry:
-    source: str
-    targets: tuple[str, ...]
-    within: frozenset[str]  # target level words the entry is for; empty: all
-
-
-@dataclass(frozen=True)
-class Levels:
-    """What ``levels.toml`` says: level words, agency mapping rules, and what may be carried to a draft."""
-
-    levels: Mapping[str, str]
-    words: Mapping[str, tuple[str, ...]]
-    names: Mapping[tuple[str, str], tuple[_Entry, ...]]
-    heads: Mapping[tuple[str, str], tuple[tuple[str, str], ...]]
-    target_labels: tuple[str, ...]
-    rank_labels: tuple[str, ...]
-    percent_labels: tuple[str, ...]
-    recurring: tuple[str, ...]
-    generic_figures: tuple[str, ...]
-
-
-def _strings(value: Any, where: str) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
-        raise ValueError(f"{where}: expected a string or a list of strings, got {value!r}")
-    return tuple(" ".join(v.split()) for v in items)
-
-
-@functools.lru_cache(maxsize=4)
-def load_levels(folder: Path) -> Levels:
-    """Read ``levels.toml`` from a vocabulary folder (once per folder).
-
-    Raises:
-        ValueError: the file is missing or malformed; the message names the file and the key.
-    """
-    path = Path(folder) / "levels.toml"
-    data = read_toml(path)
-    names: dict[tuple[str, str], tuple[_Entry, ...]] = {}
-    heads: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
-    for i, rule in enumerate(data.get("rule", [])):
-        where = f"{path} [[rule]] #{i + 1}"
-        key = (_strings(rule.get("from"), f"{where} from")[0], _strings(rule.get("to"), f"{where} to")[0])
-        names[key] = tuple(
-            _Entry(
-                _strings(e.get("from"), f"{where} names.from")[0],
-                _strings(e.get("to"), f"{where} names.to"),
-                frozenset(_strings(e["in"], f"{where} names.in")) if "in" in e else frozenset(),
-            )
-            for e in rule.get("names", [])
-        )
-        heads[key] = tuple(
-            (_strings(h.get("from"), f"{where} heads.from")[0], _strings(h.get("to"), f"{where} heads.to")[0])
-            for h in rule.get("heads", [])
-        )
-    carry = data.get("carry", {})
-
-    def folded(key: str) -> tuple[str, ...]:
-        return tuple(fold(w) for w in _strings(carry.get(key, []) or [], f"{path} [carry] {key}"))
-
-    return Levels(
-        levels={k: _strings(v, f"{path} [levels] {k}")[0] for k, v in data.get("levels", {}).items()},
-        words={k: _strings(v, f"{path} [level_words] {k}") for k, v in data.get("level_words", {}).items()},
-        names=names,
-        heads=heads,
-        target_labels=folded("target_labels"),
-        rank_labels=folded("rank_labels"),
-        percent_labels=folded("percent_labels"),
-        recurring=folded("recurring_deadlines"),
-        generic_figures=tuple(re.sub(r"\s+", "", f) for f in folded("generic_figures")),
-    )
 
 
 # -- plain data in, either dicts (``planqa records --json``) or the ingest dataclasses --------------------
@@ -361,132 +285,6 @@ def precedents(
     return [Precedent(**{**p.__dict__, "also": tuple(also)}) for _, p, also in kept]
 
 
-# -- the target place and agency levels -------------------------------------------------------------------
-@dataclass(frozen=True)
-class Target:
-    """Where the draft is for: ``level`` is an agency level ("tỉnh", "huyện"), ``word`` the place's own
-    level word ("tỉnh", "thành phố", "huyện", "thị xã", …), ``label`` how the title names it."""
-
-    province: str
-    locality: str
-    level: str
-    word: str
-    label: str
-
-
-def resolve_target(place: str, level: str = "tỉnh", *, vocab: Vocabulary | None = None) -> Target:
-    """The draft's place from what the drafter typed or picked ("Bình Phước", "tam duong", level "huyện").
-
-    A province not in the knowledge base is fine; a name the vocabulary does not know gives a
-    ``Target`` with an empty ``province`` (:func:`build_draft` refuses it).
-    """
-    vocab = vocab or load_vocabulary()
-    levels = load_levels(vocab.folder)
-    place = " ".join((place or "").split())
-    level = (level or "").strip().lower()
-    agency_level = levels.levels.get(level, "tỉnh")
-    province, locality, loc_level = vocab.resolve_place(place) if place else ("", "", "")
-    province = province or (vocab.province_of(place) or "" if place else "")
-    kind = (vocab.province_kind(province) or "tỉnh") if province else "tỉnh"
-    if agency_level != "huyện":  # a draft is for a province or for a district; any other level reads as the province
-        return Target(province, "", "tỉnh", kind, f"{kind} {province}" if province else place)
-    word = loc_level or (level if level in levels.words.get("huyện", ()) else "huyện")
-    label = f"{word} {locality}" if locality else f"{word} … ({kind} {province})"
-    return Target(province, locality, "huyện", word, label)
-
-
-def _known_at(vocab: Vocabulary, name: str, level: str) -> str | None:
-    canonical = vocab.canonical_agency(name)
-    return canonical if canonical and vocab.agency_level(canonical) == level else None
-
-
-def _with_word(name: str, levels: Levels, level: str, word: str) -> str:
-    """``name`` with its closing level word put to the target's own ("UBND huyện" → "UBND thị xã")."""
-    if " các " in f" {fold(name)} ":  # "UBND các huyện, thành phố" names the level below, not a place
-        return name
-    for w in sorted(levels.words.get(level, ()), key=len, reverse=True):
-        if fold(name).endswith(" " + fold(w)) and w != word:
-            return name[: -len(w)] + word
-    return name
-
-
-def _replace_provinces(name: str, vocab: Vocabulary, province: str) -> str | None:
-    """``name`` with another province's name put to ``province``; ``None`` when it names a place that cannot
-    be carried (a locality of that province)."""
-    for other in vocab.find_provinces(name):
-        if other == province:
-            continue
-        key, low = fold(other), fold(name)
-        at = low.find(key)
-        if not province or at < 0 or len(low) != len(name):
-            return None
-        name = name[:at] + province + name[at + len(other) :]
-    return name
-
-
-def _map(vocab: Vocabulary, levels: Levels, name: str, target: Target, source_level: str | None) -> str:
-    canonical = vocab.canonical_agency(name) or name
-    own = vocab.agency_level(canonical)
-    if own == "sở":  # a department's own units ("Văn phòng Sở") have no counterpart in another plan
-        return f"{name} {UNMATCHED}"
-    src = levels.levels.get((source_level or "").strip().lower())
-    if src is None and own and " các " not in f" {fold(canonical)} ":  # "UBND các huyện, …" speaks from above
-        src = levels.levels.get(own)
-    if src is None or src == target.level:
-        carried = _replace_provinces(name, vocab, target.province)
-        return _with_word(carried, levels, target.level, target.word) if carried else f"{name} {UNMATCHED}"
-    for entry in levels.names.get((src, target.level), ()):
-        if fold(entry.source) == fold(canonical) and (not entry.within or target.word in entry.within):
-            return " / ".join(t.replace("{level}", target.word) for t in entry.targets)
-    default = levels.words.get(target.level, ("",))[0]
-    words = sorted(levels.words.get(src, ()), key=len, reverse=True)
-    if " các " not in f" {fold(canonical)} ":
-        for w in words:
-            if fold(canonical).endswith(" " + fold(w)):
-                known = _known_at(vocab, canonical[: -len(w)] + default, target.level)
-                if known:
-                    return _with_word(known, levels, target.level, target.word)
-                break
-    for head, to in levels.heads.get((src, target.level), ()):
-        if fold(canonical).startswith(fold(head) + " "):
-            known = _known_at(vocab, to + canonical[len(head) :], target.level)
-            if known:
-                return known
-    if own in ("xã", "", target.level):  # communes, one-stop desks and the target's own level stay as named
-        return canonical
-    return f"{canonical} {UNMATCHED}"
-
-
-def map_agency(
-    name: str, target_level: str, target_place: str, *, source_level: str | None = None,
-    vocab: Vocabulary | None = None,
-) -> str | None:  # fmt: skip
-    """The agency of the draft's place that matches ``name`` of a precedent's plan.
-
-    Args:
-        name: as the precedent names it ("Sở Nội vụ", "Công an tỉnh Đồng Nai", "UBND các huyện, thành phố").
-        target_level: the draft's level ("tỉnh", "huyện", "thị xã", "thành phố", "quận").
-        target_place: the draft's province or locality ("Bình Phước", "Tam Đường").
-        source_level: the precedent plan's level ("tỉnh", "sở", "huyện"); default: the agency's own level.
-
-    Returns:
-        The counterpart ("Phòng Nội vụ", "Công an tỉnh Bình Phước", "UBND các xã, phường, thị trấn"),
-        alternatives joined by " / ", or the name marked "(cần xác định đơn vị tương ứng)" when the data
-        knows no counterpart; ``None`` for an empty name.
-
-    Example:
-        >>> map_agency("Sở Tài nguyên và Môi trường", "huyện", "Bình Phước")
-        'Phòng Tài nguyên và Môi trường'
-    """
-    name = " ".join((name or "").split())
-    if not name:
-        return None
-    vocab = vocab or load_vocabulary()
-    return _map(
-        vocab, load_levels(vocab.folder), name, resolve_target(target_place, target_level, vocab=vocab), source_level
-    )
-
-
 # -- the draft --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Source:
@@ -611,7 +409,7 @@ def build_draft(
             ) -> tuple[str, ...]:
                 out = []
                 for a in names:
-                    b = _map(vocab, levels, a, target, src or None)
+                    b = map_name(vocab, levels, a, target, src or None)
                     if b != a:
                         mapped.append((a, b))
                     out.append(b)
@@ -640,105 +438,6 @@ def build_draft(
     )
 
 
-# -- output: Word and a Markdown preview ------------------------------------------------------------------
-def _cells(row: DraftRow) -> list[tuple[str, bool]]:
-    """The row's seven cells as (text, carries the source marker); ``""`` stays for the drafter."""
-    return [
-        (str(row.stt), False),
-        (row.component, False),
-        (row.target, bool(row.target)),
-        (row.tasks, bool(row.tasks)),
-        ("\n".join(row.lead), bool(row.lead)),
-        ("\n".join(row.coop), bool(row.coop)),
-        (row.deadline, bool(row.deadline)),
-    ]
-
-
-def _repeat_header(row: Any) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    flag = OxmlElement("w:tblHeader")
-    flag.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(flag)
-
-
-def write_draft_docx(draft: DraftPlan, path: Path | str) -> Path:
-    """Write ``draft`` as a Word document (landscape): title, note, the table, then the "Nguồn" list.
-
-    Word footnotes are not something python-docx writes, so a filled cell ends with a superscript marker
-    "[n]" and line n of "Nguồn" cites the row (document number · issuer · province · year — location).
-
-    Returns:
-        ``path``.
-    """
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
-
-    path = Path(path)
-    doc = Document()
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
-    for margin in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, margin, Cm(1.5))
-    for text, size in ((draft.title, 14), (draft.subtitle, 13)):
-        para = doc.add_paragraph()
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        run = para.add_run(text)
-        run.bold, run.font.size = True, Pt(size)
-    note = doc.add_paragraph().add_run(draft.note)
-    note.italic = True
-    table = doc.add_table(rows=1, cols=len(HEADERS))
-    table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, HEADERS, strict=True):
-        cell.paragraphs[0].add_run(header).bold = True
-    _repeat_header(table.rows[0])
-    for row in draft.rows:
-        cells = table.add_row().cells
-        for cell, (text, marked) in zip(cells, _cells(row), strict=True):
-            para = cell.paragraphs[0]
-            if text:
-                para.add_run(text)
-                if marked and row.n is not None:
-                    para.add_run(f"[{row.n}]").font.superscript = True
-            else:
-                blank = para.add_run(BLANK)
-                blank.italic, blank.font.color.rgb = True, RGBColor(0x80, 0x80, 0x80)
-    doc.add_paragraph().add_run("Nguồn").bold = True
-    if not draft.sources:
-        doc.add_paragraph("Không có dòng tiền lệ nào trong các kế hoạch đã nạp; mọi ô dành cho người soạn.")
-    for source in draft.sources:
-        doc.add_paragraph(source.line())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(str(path))
-    return path
-
-
-def _md_cell(text: str, n: int | None) -> str:
-    if not text:
-        return f"_{BLANK}_"
-    lines = [escape(" ".join(line.split())) for line in text.splitlines() if line.strip()]
-    return "<br>".join(lines) + (f" <sup>[{n}]</sup>" if n is not None else "")
-
-
-def draft_markdown(draft: DraftPlan) -> str:
-    """The draft as Markdown for the app's preview: plan text escaped (it is data, never markup)."""
-    out = [f"### {escape(draft.title)}", f"**{escape(draft.subtitle)}**", "", f"_{escape(draft.note)}_", ""]
-    out.append("| " + " | ".join(HEADERS) + " |")
-    out.append("|" + "---|" * len(HEADERS))
-    for row in draft.rows:
-        cells = [_md_cell(text, row.n if marked else None) for text, marked in _cells(row)]
-        out.append("| " + " | ".join(cells) + " |")
-    out += ["", "**Nguồn**", ""]
-    out += [f"- {escape(s.line())}" for s in draft.sources] or [
-        "- Không có dòng tiền lệ nào trong các kế hoạch đã nạp."
-    ]
-    return "\n".join(out) + "\n"
-
-
 def draft_for(
     service: Any, province: str, level: str, plan_index: str, components: Sequence[str], folder: Path | str
 ) -> tuple[str, Path]:
@@ -763,6 +462,8 @@ def draft_for(
         service.assignments(), documents, scores, place=province, plan_index=plan_index, components=components,
         level=level, vocab=service.vocab,
     )  # fmt: skip
+    from ui.draft_docx import draft_markdown, write_draft_docx
+
     path = write_draft_docx(draft, Path(folder) / f"{slug('du thao', draft.plan_index, draft.target.label)}.docx")
     return draft_markdown(draft), path
 

@@ -370,7 +370,7 @@ def _wire_feedback(service: PlanqaService, ui: SimpleNamespace) -> None:
 
 
 def _filters(values: list[str]) -> dict[str, str]:
-    return {k: v for k, v in zip(("province", "index", "agency"), values, strict=True) if v}
+    return {k: v for k, v in zip(("province", "plan_index", "agency"), values, strict=True) if v}
 
 
 def _wire_browsing(service: PlanqaService, tasks: SimpleNamespace, cmp: SimpleNamespace, root: Path) -> None:

@@ -4,6 +4,7 @@ may mount one)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -75,13 +76,25 @@ def _results(kb: Path, questions: Path) -> tuple[dict[str, Any], str]:
     return {"answers": answers, "hits": hits}, "".join(said)
 
 
+_BUILT: list[Path] = []  # the pristine knowledge base, ingested once per test run
+
+
 def build_kb(kb: Path) -> Path:
     """The bundled plans ingested into ``kb`` with BM25 only (module fixtures run before conftest's
-    function-scoped PLANQA_EMBEDDER=none, so it is set here too)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PLANQA_EMBEDDER", "none")
-        code, _, err = run_cli("--kb", str(kb), "ingest", "--json", str(PLANS))
-    assert code == 0, err
+    function-scoped PLANQA_EMBEDDER=none, so it is set here too).
+
+    The first call ingests into a private folder through the CLI; every call copies it, so each module
+    gets a knowledge base of its own (ingesting takes ~15 s, copying a fraction of a second).
+    """
+    if not _BUILT:
+        pristine = Path(tempfile.mkdtemp(prefix="planqa-faults-kb-")) / "kb"
+        atexit.register(shutil.rmtree, pristine.parent, True)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("PLANQA_EMBEDDER", "none")
+            code, _, err = run_cli("--kb", str(pristine), "ingest", "--json", str(PLANS))
+        assert code == 0, err
+        _BUILT.append(pristine)
+    shutil.copytree(_BUILT[0], kb, dirs_exist_ok=True)
     return kb
 
 

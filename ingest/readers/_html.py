@@ -36,8 +36,8 @@ from ._sandbox import run_limited
 
 _SAMPLE = 8192  # bytes looked at for NULs (UTF-16 without BOM), as _encoding does
 _HEAD_SCAN = 65536  # bytes searched for a <meta> charset; heads of portal pages carry long inline scripts
-_CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-_MARKUP_RE = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.I | re.S)
+_CHARSET_NAME = re.compile(rb"[\w.:-]+")
+_SPACE = b" \t\r\n\f\v"  # what "\\s" matches in a bytes pattern
 _AS_BROWSERS_READ = {"iso8859-1": "cp1252", "ascii": "cp1252"}  # WHATWG: these labels mean Windows-1252
 _NOT_TEXT = ("script", "style", "noscript", "template", "svg", "iframe", "object")
 # tags after which a new line starts: trafilatura's XML and, for the fallback tables, HTML's own
@@ -57,16 +57,95 @@ _CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", "0")  # no whole-page rescue: a men
 _CONFIG.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")  # the page's date from its markup, not a deadline in the text
 
 
+class _Next:
+    """The next place of ``needle`` in ``data`` at or after a position, for positions that only grow: each
+    search starts where the last one stopped, so all of them together read ``data`` once."""
+
+    def __init__(self, data: bytes, needle: bytes) -> None:
+        self.data, self.needle, self.at = data, needle, -2  # -2: not searched yet; -1: none left
+
+    def __call__(self, pos: int) -> int:
+        if self.at == -2 or (self.at != -1 and self.at < pos):
+            self.at = self.data.find(self.needle, pos)
+        return self.at
+
+
+def _skip_space(data: bytes, pos: int) -> int:
+    while pos < len(data) and data[pos] in _SPACE:
+        pos += 1
+    return pos
+
+
+def _charset_label(data: bytes) -> bytes | None:
+    """The label of the first ``charset=`` inside a ``<meta …>`` tag (what ``<meta[^>]*?charset\\s*=…``
+    finds), read in one pass: a page of ``<meta`` without ``>`` costs its length, not its length squared."""
+    low = data.lower()
+    meta, close, charset = _Next(low, b"<meta"), _Next(low, b">"), _Next(low, b"charset")
+    pos = 0
+    while (start := meta(pos)) != -1:
+        end = close(start)
+        end = len(low) if end == -1 else end
+        found = charset(start)
+        while found != -1 and found < end:
+            at = _skip_space(low, found + len(b"charset"))
+            if at < end and low[at : at + 1] == b"=":
+                at = _skip_space(low, at + 1)
+                if low[at : at + 1] in (b'"', b"'"):
+                    at = _skip_space(low, at + 1)
+                label = _CHARSET_NAME.match(data, at, end)
+                if label:
+                    return label.group(0)
+            found = charset(found + 1)
+        pos = end  # a "<meta" before this tag's ">" ends at the same ">" and was just read through
+    return None
+
+
 def _declared_charset(data: bytes) -> str | None:
     """The codec named by ``<meta charset>`` or ``http-equiv`` Content-Type, as a browser reads it."""
-    found = _CHARSET_RE.search(data[:_HEAD_SCAN])
+    label = _charset_label(data[:_HEAD_SCAN])
     try:
-        codec = codecs.lookup(found.group(1).decode("ascii")).name if found else None
+        codec = codecs.lookup(label.decode("ascii")).name if label else None
     except (LookupError, UnicodeDecodeError):
         return None
     if codec and codec.startswith(("utf-16", "utf-32")):
         return "utf-8"  # a UTF-16 label on bytes without NULs is a template error (WHATWG reads UTF-8)
     return _AS_BROWSERS_READ.get(codec or "", codec)
+
+
+def _without_markup(data: bytes) -> bytes:
+    """The page's bytes with scripts, styles, comments and tags each replaced by a space (what
+    ``<(script|style)\\b.*?</\\1\\s*>|<!--.*?-->|<[^>]*>`` removes), in one pass: an unclosed ``<!--`` or
+    ``<script`` falls back to its own tag, as that pattern does, without reading the rest of the page again."""
+    low = data.lower()
+    lt, gt, comment_end = _Next(low, b"<"), _Next(low, b">"), _Next(low, b"-->")
+    ends = {b"script": _Next(low, b"</script"), b"style": _Next(low, b"</style")}
+    out, pos = [], 0
+    while (start := lt(pos)) != -1:
+        end = -1
+        for name, find in ends.items():
+            after = start + 1 + len(name)
+            follows = low[after : after + 1]  # "\\b" after the name, as a bytes pattern reads it (ASCII)
+            if low.startswith(name, start + 1) and not (follows.isalnum() or follows == b"_"):
+                closing = find(after)
+                while closing != -1:
+                    stop = _skip_space(low, closing + 2 + len(name))
+                    if low[stop : stop + 1] == b">":
+                        end = stop + 1
+                        break
+                    closing = find(closing + 1)
+                break
+        if end == -1 and low.startswith(b"<!--", start) and (stop := comment_end(start + 4)) != -1:
+            end = stop + 3
+        if end == -1 and (stop := gt(start + 1)) != -1:
+            end = stop + 1
+        if end == -1:  # a "<" that opens nothing: kept, as the pattern keeps it
+            out.append(data[pos : start + 1])
+            pos = start + 1
+            continue
+        out.append(data[pos:start] + b" ")
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
@@ -83,7 +162,7 @@ def _decode(data: bytes, name: str) -> tuple[str, list[str]]:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             # with no declaration, judge Windows-1258 on the page's words: markup would dilute them
-            encoding = declared or decode_bytes(_MARKUP_RE.sub(b" ", data), name)[1]
+            encoding = declared or decode_bytes(_without_markup(data), name)[1]
             text = data.decode(encoding, errors="replace")
             if encoding == "utf-8":
                 return text, [f"{name}: not valid UTF-8 throughout; the bytes that are not were replaced by U+FFFD"]

@@ -274,7 +274,7 @@ class _Reader:
         if key == "/" and nxt.isdigit():
             y = _year(self.toks[i + 1].num, nxt)
             return (y, i + 2) if y else (None, i)
-        if (key in _DASHES or self.label(i) == ("year", 1)) and len(nxt) == 4:
+        if (key in _DASHES and len(nxt) == 4) or (self.label(i) == ("year", 1) and len(nxt) in (2, 4)):
             y = _year(self.toks[i + 1].num, nxt)
             return (y, i + 2) if y else (None, i)
         if len(key) == 4 and key.isdigit():
@@ -294,6 +294,24 @@ class _Reader:
             return None, i
         lab, n = self.label(i)
         return ({"this": 0, "next": 1}.get(lab or ""), i + n) if lab in ("this", "next") else (None, i)
+
+    def impossible_date(self, i: int) -> int:
+        """The index after a day that does not exist ("31/02/2025", "32/13/2024", "30/02"), else 0: such a date
+        is read as nothing, never as the month or the year its pieces would make ("02/2025", "2013")."""
+        t = self.toks
+        if i + 2 >= len(t) or t[i].num is None or len(t[i].key) > 2 or self.key(i + 1) not in _DATE_SEPS:
+            return 0
+        sep, m = self.key(i + 1), t[i + 2].num
+        if m is None or len(self.key(i + 2)) > 2:
+            return 0
+        j, y = i + 3, None
+        if self.key(j) == sep and j + 1 < len(t) and t[j + 1].num is not None:
+            y, j = _year(t[j + 1].num, self.key(j + 1)), j + 2
+            if y is None:
+                return 0
+        if y is None and sep != "/":  # "15-20": a range of days, not a date
+            return 0
+        return 0 if _valid(y, m, t[i].num or 0) else j
 
     def date_at(self, i: int) -> tuple[_Span | None, int]:
         """ "30/11/2024", "30-11-2024", "30/11", "30 tháng 11 năm 2024"."""
@@ -397,7 +415,9 @@ class _Reader:
             if self.key(i + 1) == "/" and len(self.key(i + 2)) == 4 and 1 <= tok.num <= 12:  # "6/2025"
                 y = _year(self.toks[i + 2].num, self.key(i + 2))
                 return ([_Span("month", y, tok.num, tok.num)], i + 3) if y else ([], i)
-            y = _year(tok.num, tok.key)
+            # a bare number is a year only when written in full: "15" in "trong 15 ngày" is a count of days
+            # ("năm 24", "quý IV/24" read their short year after the word or the "/")
+            y = _year(tok.num, tok.key) if len(tok.key) == 4 else None
             if y:
                 return self.years_from(y, i + 1)
         return [], i
@@ -478,6 +498,9 @@ def _scan(toks: list[_Tok], today: date | None = None) -> list[_Group]:
             continue
         if _frequency_at(r, i, g.periodic):  # "định kỳ 6 tháng", "6 tháng/lần", "3 tháng một lần"
             g.freq, i = ("MONTHLY", toks[i].num or 1), i + 2
+            continue
+        if skip := r.impossible_date(i):
+            i = skip
             continue
         spans, j = r.expr(i)
         if not spans or (

@@ -342,3 +342,20 @@ def test_asks_what_is_overdue(assistant: object, monkeypatch: pytest.MonkeyPatch
     assert "chưa đọc được" in ans.answer  # the unread deadlines are counted
     chosen = assistant.ask("Sở Nội vụ có việc nào quá hạn tính đến 01/10/2024?")  # type: ignore[attr-defined]
     assert "tính đến 01/10/2024" in chosen.answer and chosen.answer.count("- **") == 1
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["31/02/2025", "Trước 31/02/2025", "32/13/2024", "Trong 15 ngày", "Hoàn thành trong 30 ngày kể từ ngày ban hành"],
+)
+def test_a_day_that_does_not_exist_or_a_count_of_days_is_not_read_as_another_period(written: str) -> None:
+    """ "31/02/2025" is no day: it is unread, not February (nor 2031 from "31"); "15" in "trong 15 ngày" counts
+    days, it is not the year 2015."""
+    d = read_deadline(written, 2024)
+    assert d.kind == "unread" and d.due is None and d.text == written
+
+
+def test_short_years_are_read_after_their_word_or_slash() -> None:
+    assert read_deadline("Năm 24", 2023).due == D(2024, 12, 31)
+    assert read_deadline("Quý IV/24", 2023).due == D(2024, 12, 31)
+    assert read_deadline("ngày 15-20 hằng tháng", 2024).start == D(2024, 1, 1)  # not 2020 from "20"

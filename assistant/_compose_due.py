@@ -29,7 +29,7 @@ from assistant._compose_base import (
 from assistant._compose_facts import general
 from assistant._view import unique
 from assistant.mdtext import dashes
-from ingest.deadlines import Deadline, read_deadline, read_period
+from ingest.deadlines import Deadline, dmy, read_deadline, read_period
 from ingest.textnorm import fold
 
 ONGOING_SHOWN = 5  # ongoing rows listed under their note (the rest are counted)
@@ -38,10 +38,6 @@ ONGOING_SHOWN = 5  # ongoing rows listed under their note (the rest are counted)
 def _today() -> date:
     """Today, as the answers see it (a test replaces it)."""
     return date.today()
-
-
-def _dmy(d: date) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
 def _names_agency(row: dict[str, Any], key: str) -> bool:
@@ -117,22 +113,22 @@ def _heading(ctx: Ctx, n: int, window: tuple[date, date] | None, overdue: bool, 
     if overdue:
         tail = (
             ctx.t(
-                f", có hạn từ {_dmy(window[0])} đến {_dmy(window[1])}{asked}",
-                f", due {_dmy(window[0])}–{_dmy(window[1])}{asked}",
+                f", có hạn từ {dmy(window[0])} đến {dmy(window[1])}{asked}",
+                f", due {dmy(window[0])}–{dmy(window[1])}{asked}",
             )
             if window
             else ""
         )
         return ctx.t(
-            f"{who}: {n} việc đã quá hạn tính đến {_dmy(on)}{tail}.",
-            f"{who}: {n} rows overdue as of {_dmy(on)}{tail}.",
+            f"{who}: {n} việc đã quá hạn tính đến {dmy(on)}{tail}.",
+            f"{who}: {n} rows overdue as of {dmy(on)}{tail}.",
         )
     if window:
         return ctx.t(
-            f"{who}: {n} việc đến hạn từ {_dmy(window[0])} đến {_dmy(window[1])}{asked}.",
-            f"{who}: {n} rows due from {_dmy(window[0])} to {_dmy(window[1])}{asked}.",
+            f"{who}: {n} việc đến hạn từ {dmy(window[0])} đến {dmy(window[1])}{asked}.",
+            f"{who}: {n} rows due from {dmy(window[0])} to {dmy(window[1])}{asked}.",
         )
-    return ctx.t(f"{who}: {n} việc có hạn từ {_dmy(on)} trở đi.", f"{who}: {n} rows due from {_dmy(on)} on.")
+    return ctx.t(f"{who}: {n} việc có hạn từ {dmy(on)} trở đi.", f"{who}: {n} rows due from {dmy(on)} on.")
 
 
 def _dated_lines(ctx: Ctx, dated: Sequence[tuple[date, dict[str, Any], Deadline]], on: date) -> list[str]:
@@ -152,7 +148,7 @@ def _dated_lines(ctx: Ctx, dated: Sequence[tuple[date, dict[str, Any], Deadline]
 def _line(ctx: Ctx, row: dict[str, Any], when: date | None, d: Deadline | None, on: date | None = None) -> str:
     """One row as the other answers show rows: due date and component, then task, lead and deadline (as
     written, with its recurrence and "quá hạn" when it is past), cited."""
-    title = (f"**{_dmy(when)}** — " if when else "") + (
+    title = (f"**{dmy(when)}** — " if when else "") + (
         f"**{md(row['component'])}**" if (row.get("component") or "").strip() else f"*{md_location(row['location'])}*"
     )
     deadline = md(row["deadline"])

@@ -695,20 +695,23 @@ def _expand(d: Deadline, lo: date, hi: date) -> list[date]:
 
 
 # -- writing back ----------------------------------------------------------------------------------------
-def _dmy(d: date) -> str:
+def dmy(d: date | None) -> str:
+    """A day as Vietnamese writes it: "30/11/2024" ("" for none)."""
+    if d is None:
+        return ""
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
 def _describe_one(d: Deadline) -> str:
     w = _vocab().write
     if d.kind == "date" and d.due:
-        return _dmy(d.due)
+        return dmy(d.due)
     if d.kind == "period" and d.start and d.due:
         return _describe_period(d.start, d.due, w)
     if d.kind == "recurring":
         return _recurrence_words(d, capital=True)
     if d.kind == "ongoing":
-        return w["ongoing"] + (f", từ {_dmy(d.start)}" if d.start else "")
+        return w["ongoing"] + (f", từ {dmy(d.start)}" if d.start else "")
     return d.text
 
 
@@ -729,7 +732,7 @@ def _describe_period(start: date, due: date, w: dict[str, str]) -> str:
             return w["last_months"].format(n=13 - m1, year=y)
     if whole_start and whole_end and (start.month, due.month) == (1, 12):
         return w["years"].format(year=start.year, year2=due.year)
-    return w["span"].format(start=_dmy(start), due=_dmy(due))
+    return w["span"].format(start=dmy(start), due=dmy(due))
 
 
 def _recurrence_words(d: Deadline, capital: bool = False) -> str:
@@ -750,9 +753,9 @@ def _recurrence_words(d: Deadline, capital: bool = False) -> str:
     else:
         words.append(w["weekly"] if freq == "WEEKLY" else w["daily"])
     if d.start:
-        words.append(f"từ năm {d.start.year}" if (d.start.month, d.start.day) == (1, 1) else f"từ {_dmy(d.start)}")
+        words.append(f"từ năm {d.start.year}" if (d.start.month, d.start.day) == (1, 1) else f"từ {dmy(d.start)}")
     if d.until:
-        words.append(f"đến năm {d.until.year}" if (d.until.month, d.until.day) == (12, 31) else f"đến {_dmy(d.until)}")
+        words.append(f"đến năm {d.until.year}" if (d.until.month, d.until.day) == (12, 31) else f"đến {dmy(d.until)}")
     text = ", ".join(words)
     return text[:1].upper() + text[1:] if capital else text
 

@@ -74,6 +74,11 @@ def test_vietnamese_page_citations_earlier_sources_and_a_reload(browser: Any, ur
         _ask(page, HEALTH, 2)
         assert _active(page) == ["2"]  # the latest answer's sources
         page.get_by_text("Hội thoại đang mở: 2 câu hỏi").wait_for(timeout=10_000)  # one conversation, said so
+        page.wait_for_function(  # the handout of the whole conversation is written once the answer is shown
+            "[...document.querySelectorAll('button')].some(b => b.textContent.includes('Tải cả hội thoại (.docx)')"
+            " && !b.disabled)",
+            timeout=20_000,
+        )
         labels = page.locator("#pq-chat [aria-label]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
         assert "Chép câu trả lời" in labels and not [a for a in labels if a in ("Copy message", "Like", "Dislike")]
         assert "processing" not in page.locator("body").inner_text()

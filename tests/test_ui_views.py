@@ -89,3 +89,16 @@ def test_a_draft_for_a_province_not_in_the_knowledge_base(service: PlanqaService
     assert docx and Path(docx).suffix == ".docx" and "Bình Phước" in preview and "Nguồn" in preview
     told, nothing = views.make_draft(service, "", "tỉnh", "PAPI", [], tmp_path)
     assert nothing is None and told.startswith("Nhập tỉnh")
+
+
+def test_a_plan_that_scores_only_the_whole_index_says_so(service: PlanqaService, tmp_path: Path) -> None:
+    """Tam Đường's plan gives SIPAS as one figure: no chart to draw, the figures said as written (typed
+    without diacritics)."""
+    figure, png, handout, note = views.chart(service, "sipas", "tam duong", None, tmp_path)
+    assert figure is None and png is None and handout is None
+    assert "điểm chung của chỉ số" in note and "74,4%" in note and "Trên 80%" in note
+
+
+def test_the_weakest_components_are_said_of_the_place_as_resolved(service: PlanqaService) -> None:
+    picked, hint = views.weakest(service, "dong nai", "PAPI")
+    assert picked and "của Đồng Nai (PAPI)" in hint

@@ -288,7 +288,7 @@ def build_app(service: PlanqaService, *, export_root: Path | None = None) -> gr.
 
 def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root: Path) -> None:
     def on_chat(q: str, conv: dict[str, Any], saved: Any, province: str, index: str, agency: str) -> tuple[Any, ...]:
-        view = handlers.chat(service, q, conv, province, index, agency, root)
+        view = handlers.chat(service, q, conv, province, index, agency, root, with_handouts=False)
         if view.notice:
             gr.Warning(view.notice)
         saved = handlers.saved_with(saved, view.conversation)
@@ -297,8 +297,12 @@ def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root
         )
         return (
             view.messages, view.conversation, saved, picker, view.sources, view.box,
-            _download(view.md), _download(view.docx), gr.update(visible=False),
+            _download(None), _download(None), gr.update(visible=False),
         )  # fmt: skip
+
+    def on_handouts(conv: dict[str, Any]) -> tuple[Any, ...]:
+        md, docx = handlers.handouts(conv, root)
+        return _download(md), _download(docx)
 
     def on_new(saved: Any) -> tuple[Any, ...]:
         conv = handlers.new_conversation()
@@ -321,10 +325,14 @@ def _wire_chat(app: gr.Blocks, service: PlanqaService, ui: SimpleNamespace, root
     outputs = [ui.chatbot, ui.conversation, ui.saved, ui.saved_pick, ui.sources, ui.question, ui.md, ui.docx,
                ui.feedback_row]  # fmt: skip
     asked = [ui.question, ui.conversation, ui.saved, ui.province, ui.index, ui.agency]
-    ui.question.submit(on_chat, asked, outputs, api_name="chat", show_progress="minimal").then(None, js=SHOW_LAST_TURN)
+    # the answer first; the handouts of the whole conversation are written after it is shown
+    handed: dict[str, Any] = {"inputs": [ui.conversation], "outputs": [ui.md, ui.docx], "api_visibility": "private"}
+    ui.question.submit(on_chat, asked, outputs, api_name="chat", show_progress="minimal").then(
+        None, js=SHOW_LAST_TURN
+    ).then(on_handouts, **handed, show_progress="hidden")
     ui.ask.click(on_chat, asked, outputs, api_visibility="private", show_progress="minimal").then(
         None, js=SHOW_LAST_TURN
-    )
+    ).then(on_handouts, **handed, show_progress="hidden")
     ui.new.click(on_new, [ui.saved], outputs, api_visibility="private")
     ui.saved_pick.input(on_open, [ui.saved, ui.saved_pick], outputs, api_visibility="private")
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest.textnorm import fold
-from ui.taxonomy import canonical_index, is_total, names_index, node_of, numbers
+from ui.taxonomy import canonical_index, is_total, names_index, node_of, numbers, value_of
 
 FONT = "DejaVu Sans"
 BACKGROUND, INK, GRID = "#ffffff", "#1f2328", "#d0d7de"
@@ -218,21 +218,17 @@ def _readings(
 
 
 # -- choosing records ------------------------------------------------------------------------------------
-def _get(item: Any, key: str) -> Any:
-    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
-
-
 def _documents(documents: Sequence[Any], wanted: str, vocab: Any) -> list[Any]:
     """The documents ``wanted`` names: a doc_id, file name or document number, a locality, or a province."""
     key = fold(wanted)
-    exact = [d for d in documents if key in {fold(_get(d, k) or "") for k in ("doc_id", "source", "doc_number")}]
+    exact = [d for d in documents if key in {fold(value_of(d, k) or "") for k in ("doc_id", "source", "doc_number")}]
     if exact:
         return exact
-    local = [d for d in documents if _get(d, "locality") and fold(_get(d, "locality")) == key]
+    local = [d for d in documents if value_of(d, "locality") and fold(value_of(d, "locality")) == key]
     if local:
         return local
     provinces = {key} | {fold(p) for p in (vocab.find_provinces(wanted) if vocab is not None else ())}
-    return [d for d in documents if fold(_get(d, "province") or "") in provinces]
+    return [d for d in documents if fold(value_of(d, "province") or "") in provinces]
 
 
 def _vocab(vocab: Any) -> Any:
@@ -249,7 +245,20 @@ def _series(items: Sequence[ChartItem]) -> tuple[tuple[str, int | None], ...]:
 
 
 def _doc_name(doc: Any) -> str:
-    return str(_get(doc, "doc_number") or _get(doc, "source") or "")
+    return str(value_of(doc, "doc_number") or value_of(doc, "source") or "")
+
+
+def _rows_of(
+    scores: Iterable[Any], by_id: dict[Any, Any], vocab: Any, index: str
+) -> Iterator[tuple[int, Any, Any, str, Any]]:
+    """(position, record, document, component as written, taxonomy node) of each score row of ``index`` in the
+    documents ``by_id``."""
+    for n, rec in enumerate(scores):
+        doc = by_id.get(value_of(rec, "doc_id"))
+        if doc is None or canonical_index(vocab, value_of(rec, "plan_index")) != index:
+            continue
+        text = value_of(rec, "component") or ""
+        yield n, rec, doc, text, node_of(vocab, index, text)
 
 
 def score_series(
@@ -284,19 +293,14 @@ def score_series(
     vocab = _vocab(vocab)
     index = canonical_index(vocab, plan_index) or plan_index
     docs = _documents(documents, province_or_doc, vocab)
-    by_id = {_get(d, "doc_id"): d for d in docs}
+    by_id = {value_of(d, "doc_id"): d for d in docs}
     nums = numbers(vocab, index)
     order = {path: n for n, path in enumerate(nums)}
     scope = node_of(vocab, index, component) if component else None
     items: list[tuple[tuple[int, int, int], ChartItem]] = []
     totals: list[ChartItem] = []
     unread: list[Unread] = []
-    for n, rec in enumerate(scores):
-        doc = by_id.get(_get(rec, "doc_id"))
-        if doc is None or canonical_index(vocab, _get(rec, "plan_index")) != index:
-            continue
-        text = _get(rec, "component") or ""
-        node = node_of(vocab, index, text)
+    for n, rec, doc, text, node in _rows_of(scores, by_id, vocab, index):
         # a table's "TỔNG" row, or a row for the index as a whole ("Chỉ số hài lòng về … (SIPAS)")
         total = is_total(vocab, text) or (node is None and bool(text.strip()) and names_index(vocab, index, text))
         if component and not _in_scope(node, scope, component, text, total):
@@ -320,19 +324,19 @@ def score_series(
     place = province_or_doc
     if docs:  # the place as the documents spell it, not as typed ("dong nai")
         first = docs[0]
-        local = _get(first, "locality") if fold(_get(first, "locality") or "") == fold(province_or_doc) else ""
-        place = ", ".join(p for p in (local, _get(first, "province")) if p) or province_or_doc
+        local = value_of(first, "locality") if fold(value_of(first, "locality") or "") == fold(province_or_doc) else ""
+        place = ", ".join(p for p in (local, value_of(first, "province")) if p) or province_or_doc
     title = f"{index} · {place}" + (f" ({', '.join(names)})" if names else "")
     return ChartData(title, index, tuple(ordered), tuple(totals), _series(ordered), tuple(unread))
 
 
 def _item(rec: Any, doc: Any, label: str, path: str, level: int, unread: list[Unread]) -> ChartItem:
     """One score record as a bar group; the cells it cannot read go to ``unread``."""
-    record_id = _get(rec, "record_id") or ""
-    readings, ranks, bad = _readings(record_id, _get(rec, "values") or ())
+    record_id = value_of(rec, "record_id") or ""
+    readings, ranks, bad = _readings(record_id, value_of(rec, "values") or ())
     unread.extend(bad)
-    where = (_get(rec, "location") or "",)
-    doc_id, province = _get(doc, "doc_id") or "", _get(doc, "province") or ""
+    where = (value_of(rec, "location") or "",)
+    doc_id, province = value_of(doc, "doc_id") or "", value_of(doc, "province") or ""
     return ChartItem(
         label, path, level, tuple(readings), tuple(ranks), (record_id,), where, doc_id, _doc_name(doc), province
     )
@@ -382,20 +386,15 @@ def across_plans(
     index = canonical_index(vocab, plan_index) or plan_index
     node = node_of(vocab, index, component) or vocab.match_component(component, index)
     path = node.path if node is not None else component
-    by_id = {_get(d, "doc_id"): d for d in documents}
+    by_id = {value_of(d, "doc_id"): d for d in documents}
     items: list[tuple[tuple[str, str, int], ChartItem]] = []
     unread: list[Unread] = []
-    for n, rec in enumerate(scores):
-        doc = by_id.get(_get(rec, "doc_id"))
-        if doc is None or canonical_index(vocab, _get(rec, "plan_index")) != index:
-            continue
-        text = _get(rec, "component") or ""
-        found = node_of(vocab, index, text)
+    for n, rec, doc, text, found in _rows_of(scores, by_id, vocab, index):
         if (found.path if found is not None else text) != path:
             continue
-        label = " · ".join(p for p in (_doc_name(doc), _get(doc, "locality"), _get(doc, "province")) if p)
+        label = " · ".join(p for p in (_doc_name(doc), value_of(doc, "locality"), value_of(doc, "province")) if p)
         item = _item(rec, doc, label, path, 1, unread)
-        items.append(((fold(_get(doc, "province") or ""), _doc_name(doc), n), item))
+        items.append(((fold(value_of(doc, "province") or ""), _doc_name(doc), n), item))
     ordered = [item for _, item in sorted(items, key=lambda pair: pair[0])]
     number = numbers(vocab, index).get(path, "")
     name = path.split(" › ")[-1]

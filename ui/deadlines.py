@@ -20,7 +20,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from ingest.deadlines import Deadline, read_deadline, read_period
+from ingest.deadlines import Deadline, dmy, read_deadline, read_period
 from ingest.textnorm import fold
 
 __all__ = ["HEADERS", "STATUSES", "DueRow", "due_rows", "parse_period", "write_ics", "write_xlsx"]
@@ -101,10 +101,6 @@ def _row_number(location: str) -> str:
     return last if last[:1].isdigit() and len(last) <= 12 else ""
 
 
-def _dmy(d: date | None) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}" if d else ""
-
-
 def due_rows(
     records: Sequence[Mapping[str, Any]],
     documents: Mapping[str, Any] | Iterable[Any],
@@ -154,7 +150,7 @@ def due_rows(
             tuple(r.get("lead") or ()),
             tuple(r.get("coop") or ()),
             written,
-            _dmy(shown),
+            dmy(shown),
             d.recurrence_words(),
             status,
             str(r.get("location") or ""),

@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from ingest.textnorm import fold, fold_words
 from ingest.vocab import Component, Vocabulary, load_vocabulary
 from ui import taxonomy
 from ui.levels import Levels, Target, load_levels, map_name, resolve_target
+from ui.taxonomy import value_of
 
 HEADERS = ("STT", "Chỉ số", "Chỉ tiêu", "Nhiệm vụ, giải pháp", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian")
 BLANK = "(để trống cho người soạn)"
@@ -45,11 +46,6 @@ class DraftError(ValueError):
 
 
 # -- plain data in, either dicts (``planqa records --json``) or the ingest dataclasses --------------------
-def _get(obj: Any, key: str, default: Any = "") -> Any:
-    value = obj.get(key, default) if isinstance(obj, Mapping) else getattr(obj, key, default)
-    return default if value is None else value
-
-
 def _has(text: str, phrases: Iterable[str]) -> bool:
     """Whether folded ``phrases`` occur in ``text`` as whole words (or as written, for a symbol like "%")."""
     words = f" {fold_words(text)} "
@@ -135,16 +131,19 @@ def weakest_components(
     vocab = vocab or load_vocabulary()
     levels = load_levels(vocab.folder)
     index = vocab.match_index(plan_index) or plan_index
-    docs = {_get(d, "doc_id"): d for d in documents}
+    docs = {value_of(d, "doc_id", ""): d for d in documents}
     found: dict[str, tuple[int, float | None, float, int, Component]] = {}
     order = {c.path: i for i, c in enumerate(vocab.components(index))}
     for s in scores:
-        doc = docs.get(_get(s, "doc_id"))
-        where = _get(s, "province") or (_get(doc, "province") if doc is not None else "")
-        if not _same_province(vocab, where, province) or (vocab.match_index(_get(s, "plan_index")) or "") != index:
+        doc = docs.get(value_of(s, "doc_id", ""))
+        where = value_of(s, "province", "") or (value_of(doc, "province", "") if doc is not None else "")
+        if (
+            not _same_province(vocab, where, province)
+            or (vocab.match_index(value_of(s, "plan_index", "")) or "") != index
+        ):
             continue
-        node = node_of(vocab, index, _get(s, "component"))
-        result = _latest_result(_get(s, "values", ()), levels) if node else None
+        node = node_of(vocab, index, value_of(s, "component", ""))
+        result = _latest_result(value_of(s, "values", ()), levels) if node else None
         if node is None or result is None:
             continue
         if node.path not in found or result[0] > found[node.path][0]:
@@ -197,8 +196,12 @@ class Precedent:
 def _plan_level(doc: Any, levels: Levels, vocab: Vocabulary) -> str:
     """The agency level a plan speaks for: a province's or a department's plan "tỉnh", a district's "huyện";
     a "thành phố" without a locality is a centrally-run city, a province."""
-    level = str(_get(doc, "level")).strip().lower()
-    if level == "thành phố" and not _get(doc, "locality") and vocab.province_kind(_get(doc, "province")) == "thành phố":
+    level = str(value_of(doc, "level", "")).strip().lower()
+    if (
+        level == "thành phố"
+        and not value_of(doc, "locality", "")
+        and vocab.province_kind(value_of(doc, "province", "")) == "thành phố"
+    ):
         return "tỉnh"
     return levels.levels.get(level, "")
 
@@ -215,9 +218,9 @@ def _words(text: str) -> frozenset[str]:
 
 
 def _date_key(doc: Any) -> tuple[int, int, int]:
-    parts = [int(p) if p.isdigit() else 0 for p in re.split(r"[/.-]", str(_get(doc, "issue_date")))]
+    parts = [int(p) if p.isdigit() else 0 for p in re.split(r"[/.-]", str(value_of(doc, "issue_date", "")))]
     day, month = (parts + [0, 0])[:2] if len(parts) >= 3 else (0, 0)
-    return int(_get(doc, "year", 0) or 0), month, day
+    return int(value_of(doc, "year", 0) or 0), month, day
 
 
 def precedents(
@@ -245,18 +248,18 @@ def precedents(
     index = vocab.match_index(plan_index) or plan_index
     asked = node_of(vocab, index, component)
     asked_key = fold_words(component.split(" › ")[-1])
-    docs = {_get(d, "doc_id"): d for d in documents}
+    docs = {value_of(d, "doc_id", ""): d for d in documents}
     nodes: dict[str, Component | None] = {}
     ranked: list[tuple[tuple[Any, ...], Precedent]] = []
     for i, r in enumerate(records):
-        doc = docs.get(_get(r, "doc_id"), {})
-        province = _get(r, "province") or _get(doc, "province")
+        doc = docs.get(value_of(r, "doc_id", ""), {})
+        province = value_of(r, "province", "") or value_of(doc, "province", "")
         if (
             _same_province(vocab, province, exclude_province)
-            or (vocab.match_index(_get(r, "plan_index")) or "") != index
+            or (vocab.match_index(value_of(r, "plan_index", "")) or "") != index
         ):
             continue
-        path = _get(r, "component")
+        path = value_of(r, "component", "")
         if path not in nodes:
             nodes[path] = node_of(vocab, index, path)
         relation = _relation(asked, asked_key, nodes[path], fold_words(path.split(" › ")[-1]))
@@ -264,12 +267,12 @@ def precedents(
             continue
         node = nodes[path]
         p = Precedent(
-            record_id=_get(r, "record_id"), doc_id=_get(r, "doc_id"), source=_get(r, "source") or _get(doc, "source"),
-            doc_number=_get(r, "doc_number") or _get(doc, "doc_number"), issuer=_get(doc, "issuer"),
-            province=province, level=_plan_level(doc, levels, vocab), year=_get(doc, "year", None), plan_index=index,
-            component=path, node=node.path if node else "", target=_get(r, "target"), tasks=_get(r, "tasks"),
-            lead=tuple(_get(r, "lead", ())), coop=tuple(_get(r, "coop", ())), deadline=_get(r, "deadline"),
-            location=_get(r, "location"), broader=relation == 1,
+            record_id=value_of(r, "record_id", ""), doc_id=value_of(r, "doc_id", ""), source=value_of(r, "source", "") or value_of(doc, "source", ""),
+            doc_number=value_of(r, "doc_number", "") or value_of(doc, "doc_number", ""), issuer=value_of(doc, "issuer", ""),
+            province=province, level=_plan_level(doc, levels, vocab), year=value_of(doc, "year", None), plan_index=index,
+            component=path, node=node.path if node else "", target=value_of(r, "target", ""), tasks=value_of(r, "tasks", ""),
+            lead=tuple(value_of(r, "lead", ())), coop=tuple(value_of(r, "coop", ())), deadline=value_of(r, "deadline", ""),
+            location=value_of(r, "location", ""), broader=relation == 1,
         )  # fmt: skip
         task = is_solution(p.tasks, vocab)
         recency = _date_key(doc)
@@ -376,7 +379,9 @@ def build_draft(
     levels = load_levels(vocab.folder)
     target = resolve_target(place, level, vocab=vocab)
     if not target.province:
-        raise DraftError(f"Không nhận ra tỉnh/thành phố “{place}”; hãy nhập tên một trong 63 tỉnh, thành phố")
+        raise DraftError(
+            f"Không nhận ra tỉnh/thành phố “{place}”; hãy nhập tên một tỉnh, thành phố (có dấu hoặc không dấu, vd. “Bình Phước”, “binh phuoc”)"
+        )
     index = vocab.match_index(plan_index) or ""
     if not index:
         raise DraftError(f"Không nhận ra chỉ số “{plan_index}”; hãy chọn PAPI, PAR INDEX, SIPAS hoặc PCI")

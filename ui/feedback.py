@@ -24,6 +24,7 @@ from assistant.assistant import MAX_QUESTION_CHARS
 from index_store import Store
 from index_store._schema import MAX_COMMENT_CHARS
 from ingest.textnorm import fold
+from ui.messages import kind_vi, sendable
 
 if TYPE_CHECKING:
     from index_store.knowledge_base import KnowledgeBase
@@ -37,19 +38,12 @@ _RATINGS: dict[str, int] = {
     "up": 1, "+1": 1, "1": 1, "like": 1, "👍": 1, "tot": 1, "dung": 1,
     "down": -1, "-1": -1, "dislike": -1, "👎": -1, "chua tot": -1, "khong tot": -1, "sai": -1,
 }  # fmt: skip
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[^\S\n]+|[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # runs of spaces/tabs, control characters
 
 
 def _text(value: str) -> str:
     """NFC, a lone surrogate (half of a character a client cut in two) as U+FFFD."""
-    return unicodedata.normalize("NFC", _SURROGATE.sub("\ufffd", value))
-
-
-def _kind(value: Any) -> str:
-    return {str: "một chuỗi", dict: "một đối tượng", list: "một danh sách", bool: "true/false", int: "một số"}.get(
-        type(value), type(value).__name__
-    )
+    return unicodedata.normalize("NFC", sendable(value))
 
 
 def parse_rating(value: Any) -> int:
@@ -84,7 +78,7 @@ def clean_comment(comment: Any) -> tuple[str, bool]:
     if comment is None:
         return "", False
     if not isinstance(comment, str):
-        raise ValueError(f"Góp ý phải là một đoạn chữ; nhận được {_kind(comment)}.")
+        raise ValueError(f"Góp ý phải là một đoạn chữ; nhận được {kind_vi(comment)}.")
     text = _CONTROL.sub(lambda m: " " if m.group().isspace() else "", _text(comment))
     text = "\n".join(line.strip() for line in text.strip().splitlines())
     if len(text) <= MAX_COMMENT_CHARS:
@@ -127,7 +121,7 @@ def check(
     """
     value = parse_rating(rating)
     if not isinstance(answer_json, Mapping):
-        raise ValueError(f"Câu trả lời được đánh giá phải là một đối tượng JSON; nhận được {_kind(answer_json)}.")
+        raise ValueError(f"Câu trả lời được đánh giá phải là một đối tượng JSON; nhận được {kind_vi(answer_json)}.")
     answer = answer_json.get("answer")
     if not isinstance(answer, str) or not answer.strip():
         raise ValueError("Chưa có câu trả lời nào để đánh giá; hãy đặt câu hỏi, rồi đánh giá câu trả lời.")
@@ -139,14 +133,14 @@ def check(
     if turns is None:
         turns = []
     if isinstance(turns, str) or not isinstance(turns, Sequence) or not all(isinstance(t, str) for t in turns):
-        raise ValueError(f"Các câu hỏi trước phải là một danh sách câu hỏi; nhận được {_kind(turns)}.")
+        raise ValueError(f"Các câu hỏi trước phải là một danh sách câu hỏi; nhận được {kind_vi(turns)}.")
     citations = answer_json.get("citations") or []
     if not isinstance(citations, list | tuple) or not all(isinstance(c, Mapping) for c in citations):
         raise ValueError("Nguồn trích dẫn của câu trả lời phải là một danh sách đối tượng, như planqa ask --json.")
     if len(citations) > MAX_CITATIONS:
         raise ValueError(f"Câu trả lời có {len(citations)} nguồn, quá {MAX_CITATIONS}; không lưu được đánh giá.")
     if filters is not None and not isinstance(filters, Mapping):
-        raise ValueError(f"Bộ lọc phải là một đối tượng như {{'province': 'Đồng Nai'}}; nhận được {_kind(filters)}.")
+        raise ValueError(f"Bộ lọc phải là một đối tượng như {{'province': 'Đồng Nai'}}; nhận được {kind_vi(filters)}.")
     agencies = answer_json.get("agencies") or []
     found = answer_json.get("found")
     note, cut = clean_comment(comment)

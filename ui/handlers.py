@@ -7,7 +7,6 @@ tests call them directly. Bad input raises ``ValueError`` with a sentence a pers
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -35,12 +34,9 @@ DOC_HEADERS = ("Tệp", "Số hiệu", "Tiêu đề", "Cơ quan ban hành", "T�
 UPLOAD_HEADERS = ("Tệp", "Kết quả", "Số hiệu", "Tỉnh", "Nhiệm vụ / đoạn", "Ghi chú")
 _FILTER_KEYS = {"province": "province", "index": "plan_index", "plan_index": "plan_index", "agency": "agency"}
 MAX_FILTER_CHARS = 200
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_KINDS = {str: "một chuỗi", dict: "một đối tượng", list: "một danh sách", tuple: "một danh sách", bool: "true/false",
-          int: "một số", float: "một số", type(None): "null"}  # fmt: skip
 
 
-def _folder(root: Path) -> Path:
+def download_folder(root: Path) -> Path:
     """A fresh folder per download, so two users never overwrite each other's file."""
     folder = root / uuid.uuid4().hex[:12]
     folder.mkdir(parents=True, exist_ok=True)
@@ -59,17 +55,8 @@ def make_filters(service: PlanqaService, province: str | None, index: str | None
 
 
 # -- Hỏi đáp --------------------------------------------------------------------------------------------
-def _kind(value: Any) -> str:
-    return _KINDS.get(type(value), type(value).__name__)
-
-
 def _count(n: int) -> str:
     return f"{n:,}".replace(",", ".")  # 10.000, as Vietnamese writes it
-
-
-def _text(value: str) -> str:
-    """Text as UTF-8 can carry it: a lone surrogate (half of a character a client cut in two) becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", value)
 
 
 def _too_long(question: str) -> str | None:
@@ -92,9 +79,9 @@ def _ask_args(question: Any, conversation: Any, filters: Any) -> tuple[str, list
     if not isinstance(question, str):
         raise ValueError(
             f'question phải là một chuỗi (câu hỏi), ví dụ "Cơ quan nào phụ trách chất lượng nước ở Đồng Nai?"; '
-            f"nhận được {_kind(question)}."
+            f"nhận được {messages.kind_vi(question)}."
         )
-    question = _text(question).strip()
+    question = messages.sendable(question).strip()
     if (refused := _too_long(question)) is not None:
         raise ValueError(f"question: {refused}")
     if conversation is None:
@@ -102,21 +89,23 @@ def _ask_args(question: Any, conversation: Any, filters: Any) -> tuple[str, list
     if not isinstance(conversation, list | tuple):
         raise ValueError(
             'conversation phải là danh sách các câu hỏi trước, cũ nhất trước, ví dụ ["Sở Y tế Đồng Nai được giao '
-            f'những nhiệm vụ gì?"], hoặc [] khi không có; nhận được {_kind(conversation)}.'
+            f'những nhiệm vụ gì?"], hoặc [] khi không có; nhận được {messages.kind_vi(conversation)}.'
         )
     turns = []
     for n, turn in enumerate(conversation):
         if not isinstance(turn, str):
-            raise ValueError(f"conversation[{n}] phải là một chuỗi (một câu hỏi trước); nhận được {_kind(turn)}.")
+            raise ValueError(
+                f"conversation[{n}] phải là một chuỗi (một câu hỏi trước); nhận được {messages.kind_vi(turn)}."
+            )
         if (refused := _too_long(turn.strip())) is not None:
             raise ValueError(f"conversation[{n}]: {refused}")
-        turns.append(_text(turn))
+        turns.append(messages.sendable(turn))
     if filters is None:
         filters = {}
     if not isinstance(filters, Mapping):
         raise ValueError(
             'filters phải là một đối tượng {"province": …, "index": …, "agency": …}, mỗi khoá đều không bắt buộc, '
-            f'ví dụ {{"province": "Đồng Nai"}}, hoặc {{}} khi không lọc; nhận được {_kind(filters)}.'
+            f'ví dụ {{"province": "Đồng Nai"}}, hoặc {{}} khi không lọc; nhận được {messages.kind_vi(filters)}.'
         )
     values: dict[str, str] = {}
     for key, value in filters.items():
@@ -125,13 +114,15 @@ def _ask_args(question: Any, conversation: Any, filters: Any) -> tuple[str, list
         if value is None or value == "":
             continue
         if not isinstance(value, str):
-            raise ValueError(f'filters["{key}"] phải là một chuỗi, ví dụ "Đồng Nai"; nhận được {_kind(value)}.')
+            raise ValueError(
+                f'filters["{key}"] phải là một chuỗi, ví dụ "Đồng Nai"; nhận được {messages.kind_vi(value)}.'
+            )
         if len(value) > MAX_FILTER_CHARS:
             raise ValueError(
                 f'filters["{key}"] dài {_count(len(value))} ký tự, quá giới hạn {MAX_FILTER_CHARS} ký tự; '
                 "hãy gửi tên tỉnh, chỉ số hoặc cơ quan."
             )
-        values[_FILTER_KEYS[key]] = _text(value).strip()
+        values[_FILTER_KEYS[key]] = messages.sendable(value).strip()
     return question, turns, values
 
 
@@ -217,27 +208,32 @@ def handouts(conversation: Mapping[str, Any], export_root: Path) -> tuple[str | 
     """(.md, .docx) of the whole conversation with every answer's sources; (None, None) when it is empty."""
     if not conversation.get("turns"):
         return None, None
-    folder = _folder(export_root)
+    folder = download_folder(export_root)
     md_path, docx_path = (str(export.write_conversation(conversation, folder, fmt)) for fmt in ("md", "docx"))
     return md_path, docx_path
 
 
 def chat(
     service: PlanqaService, question: str, conversation: Mapping[str, Any] | None,
-    province: str | None, index: str | None, agency: str | None, export_root: Path,
+    province: str | None, index: str | None, agency: str | None, export_root: Path, *, with_handouts: bool = True,
 ) -> ChatView:  # fmt: skip
     """One chat turn: answer ``question`` after the conversation's earlier questions, narrowed by the filters.
 
     The question is shown as typed (escaped: the chat renders markdown). An empty question, or one longer
     than :data:`assistant.assistant.MAX_QUESTION_CHARS`, is refused with a short ``notice`` and changes
-    nothing (a long one stays in the box to shorten).
+    nothing (a long one stays in the box to shorten). ``with_handouts=False`` leaves the handouts of the whole
+    conversation (``md``, ``docx``: ``None``) to :func:`handouts`, so the app shows the answer before writing
+    them (a 30-question conversation's .docx takes most of a second).
     """
     conv: Conversation = dict(conversation) if conversation and conversation.get("id") else new_conversation()
     conv["turns"] = list(conv.get("turns") or [])
-    question = _text(question or "").strip()
+    question = messages.sendable(question or "").strip()
+
+    def files() -> tuple[str | None, str | None]:
+        return handouts(conv, export_root) if with_handouts else (None, None)
 
     def unchanged(box: str, notice: str) -> ChatView:
-        md_path, docx_path = handouts(conv, export_root)
+        md_path, docx_path = files()
         sources = conversation_sources(service, conv)
         return ChatView(conv, conversation_messages(conv), sources, box, md_path, docx_path, notice)
 
@@ -251,7 +247,7 @@ def chat(
     answer["question"] = question
     conv["turns"] = [*conv["turns"], _turn(answer)][-MAX_SAVED_TURNS:]
     conv["title"] = conv.get("title") or question[:TITLE_CHARS]
-    md_path, docx_path = handouts(conv, export_root)
+    md_path, docx_path = files()
     documents = {d["doc_id"]: d for d in service.catalog().documents}
     turns = conv["turns"]
     contexts = {
@@ -298,7 +294,7 @@ def comment(service: PlanqaService, feedback_id: int | None, text: str) -> str:
     if feedback_id is None:
         return "Hãy bấm 👍 hoặc 👎 trên một câu trả lời trước khi gửi góp ý."
     try:
-        return service.comment_feedback(feedback_id, _text(text or ""))
+        return service.comment_feedback(feedback_id, messages.sendable(text or ""))
     except KbReadOnly:
         return "Kho tài liệu chỉ cho đọc nên chưa lưu được góp ý; hãy báo quản trị viên."
 
@@ -375,7 +371,7 @@ def assignments(
         lead = sum(r[7] == "chủ trì" for r in rows)
         summary += f" ({lead} chủ trì, {sum(r[7] == 'phối hợp' for r in rows)} phối hợp)"
     csv_path, xlsx_path = export.write_table(
-        rows, _folder(export_root), "nhiem-vu-" + export.slug(agency, province, index)
+        rows, download_folder(export_root), "nhiem-vu-" + export.slug(agency, province, index)
     )
     return agency, summary, rows, str(csv_path), str(xlsx_path)
 

@@ -86,6 +86,21 @@ _WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
 )  # fmt: skip
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_KINDS = {str: "một chuỗi", dict: "một đối tượng", list: "một danh sách", tuple: "một danh sách", bool: "true/false",
+          int: "một số", float: "một số", type(None): "null"}  # fmt: skip
+
+
+def kind_vi(value: Any) -> str:
+    """What a client sent, in the words of a message that asks for something else: "một chuỗi", "null"."""
+    return _KINDS.get(type(value), type(value).__name__)
+
+
+def sendable(text: str) -> str:
+    """Text as UTF-8 can carry it: a lone surrogate (half of a character a client cut in two) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def error_vi(result: dict[str, Any]) -> str:
     """The Vietnamese sentence for a failed file's result (``file``, ``error_kind``, ``error``)."""
     name, detail = str(result.get("file") or result.get("source") or ""), str(result.get("error") or "")

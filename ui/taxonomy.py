@@ -188,8 +188,11 @@ def component_label(vocab: Any, index: str, path: str) -> str:
 
 
 # -- the tree --------------------------------------------------------------------------------------------
-def _get(item: Any, key: str) -> Any:
-    return item.get(key) if isinstance(item, Mapping) else getattr(item, key, None)
+def value_of(item: Any, key: str, default: Any = None) -> Any:
+    """``key`` of a record or document given as a dict (``planqa records --json``) or as an ingest
+    dataclass; ``default`` when it is missing or ``None``."""
+    value = item.get(key, default) if isinstance(item, Mapping) else getattr(item, key, default)
+    return default if value is None else value
 
 
 def tree(
@@ -209,14 +212,14 @@ def tree(
         "Chung cho cả chỉ số" (rows that name only the index) and "Khác (chưa khớp nội dung chỉ số)"
         (rows whose component names no node) when they have rows.
     """
-    docs = {_get(d, "doc_id"): d for d in documents}
+    docs = {value_of(d, "doc_id"): d for d in documents}
     wanted = canonical_index(vocab, plan_index) if plan_index else ""
     by_node: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for rec in records:
-        index = canonical_index(vocab, _get(rec, "plan_index"))
+        index = canonical_index(vocab, value_of(rec, "plan_index"))
         if not index or (wanted and index != wanted):
             continue
-        row = _row(rec, docs.get(_get(rec, "doc_id")))
+        row = _row(rec, docs.get(value_of(rec, "doc_id")))
         component = row["component"]
         node = node_of(vocab, index, component)
         key = node.path if node is not None else GENERAL if names_index(vocab, index, component) else OTHER
@@ -255,20 +258,20 @@ def _row(rec: Any, doc: Any) -> dict[str, Any]:
     """A record as the plain fields a tree row shows."""
 
     def pick(key: str) -> Any:
-        value = _get(rec, key)
-        return value if value not in (None, "") else (_get(doc, key) if doc is not None else None)
+        value = value_of(rec, key)
+        return value if value not in (None, "") else (value_of(doc, key) if doc is not None else None)
 
     return {
-        "record_id": _get(rec, "record_id") or "",
-        "doc_id": _get(rec, "doc_id") or "",
-        "plan_index": _get(rec, "plan_index") or "",
-        "component": _get(rec, "component") or "",
-        "target": _get(rec, "target") or "",
-        "tasks": _get(rec, "tasks") or "",
-        "lead": tuple(_get(rec, "lead") or ()),
-        "coop": tuple(_get(rec, "coop") or ()),
-        "deadline": _get(rec, "deadline") or "",
-        "location": _get(rec, "location") or "",
+        "record_id": value_of(rec, "record_id") or "",
+        "doc_id": value_of(rec, "doc_id") or "",
+        "plan_index": value_of(rec, "plan_index") or "",
+        "component": value_of(rec, "component") or "",
+        "target": value_of(rec, "target") or "",
+        "tasks": value_of(rec, "tasks") or "",
+        "lead": tuple(value_of(rec, "lead") or ()),
+        "coop": tuple(value_of(rec, "coop") or ()),
+        "deadline": value_of(rec, "deadline") or "",
+        "location": value_of(rec, "location") or "",
         "doc_number": pick("doc_number") or pick("source") or "",
         "province": pick("province") or "",
     }

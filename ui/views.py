@@ -8,7 +8,6 @@ Bad input gives a Vietnamese sentence, never an exception a person would see.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,15 +16,10 @@ from assistant.mdtext import md
 from ui import charts, compare, draft, export, render, taxonomy
 from ui import deadlines as due
 from ui.catalog import resolve_agency, resolve_component, resolve_index, resolve_province
+from ui.handlers import download_folder
 from ui.service import PlanqaService
 
 LEVEL_CHOICES = ("tỉnh", "huyện")  # the draft's target: a province's plan, or a district's (its "Phòng")
-
-
-def _folder(root: Path) -> Path:
-    folder = root / uuid.uuid4().hex[:12]
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # -- Nhiệm vụ theo thời hạn ---------------------------------------------------------------------------------
@@ -33,16 +27,12 @@ TIME_MODES = ("Tất cả thời hạn", "Đến hạn trong kỳ", "Quá hạn"
 
 
 def _day(text: str | None, today: date) -> date | None:
-    """A day typed as "15/10/2024" (or empty: today); ``None`` when it is not a date."""
-    text = (text or "").strip()
-    if not text:
+    """The day "quá hạn" is told from, as typed ("15/10/2024", "quý IV/2024": its last day; empty: today);
+    ``None`` when the text names no day (a day that does not exist, "31/02/2025", names none)."""
+    if not (text or "").strip():
         return today
-    parts = text.replace("-", "/").replace(".", "/").split("/")
-    try:
-        day, month, year = (int(p) for p in parts)
-        return date(year, month, day)
-    except ValueError:
-        return None
+    window = due.parse_period(text or "", today)
+    return window[1] if window else None
 
 
 def deadlines(
@@ -85,7 +75,7 @@ def deadlines(
     counts = {s: sum(r.status == s for r in rows) for s in due.STATUSES}
     told = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     summary = f"**{scope}**{' — ' + scope_words if scope_words else ''}: {len(rows)} nhiệm vụ ({told})."
-    folder = _folder(root)
+    folder = download_folder(root)
     stem = "thoi-han-" + export.slug(agency, province, plan_index, scope_words)
     xlsx = due.write_xlsx(rows, folder, stem)
     ics = due.write_ics(rows, folder, stem, today=today)
@@ -125,10 +115,24 @@ def chart(
             None,
             "Chọn tỉnh (hoặc văn bản) để xem từng nội dung, hoặc chọn một nội dung để so các kế hoạch.",
         )
+    if not data.items and data.totals:  # only the index as a whole is scored: said, with nothing to compare
+        said = "; ".join(
+            md(
+                f"{item.label} ({', '.join(item.locations)}): "
+                + ", ".join(f"{r.label} {r.text}" for r in item.readings)
+            )
+            for item in data.totals
+        )
+        return (
+            None,
+            None,
+            None,
+            f"**{md(data.title)}**: kế hoạch chỉ ghi điểm chung của chỉ số, không có từng nội dung — {said}",
+        )
     if not data.items:
         scope = md(" · ".join(p for p in (plan_index, where, path) if p))
         return None, None, None, f"Không có dòng điểm số nào cho **{scope}** trong các kế hoạch đã nạp."
-    folder = _folder(root)
+    folder = download_folder(root)
     png = charts.write_png(data, folder / f"bieu-do-{export.slug(plan_index, where, path)}.png")
     handout = chart_handout(data, png, folder / f"bieu-do-{export.slug(plan_index, where, path)}.docx")
     rows = len({r for item in data.items for r in item.record_ids})
@@ -182,7 +186,7 @@ def compare_files(service: PlanqaService, component: str | None, root: Path) -> 
     if resolved is None:
         return None, None
     index, path = resolved
-    xlsx, docx = compare.write_compare(service.compare(index, path), index, path, _folder(root))
+    xlsx, docx = compare.write_compare(service.compare(index, path), index, path, download_folder(root))
     return str(xlsx), str(docx)
 
 
@@ -198,15 +202,14 @@ def draft_components(service: PlanqaService, index: str | None) -> list[tuple[st
 def weakest(service: PlanqaService, place: str | None, index: str | None) -> tuple[list[str], str]:
     """The components to pre-fill: the place's lowest scores for the index, with a sentence saying so."""
     plan_index = resolve_index(index, service.vocab)
-    if not plan_index or not (place or "").strip():
+    typed = (place or "").strip()
+    if not plan_index or not typed:
         return [], ""
-    found = draft.weakest_for(service, place or "", plan_index)
+    name = md(resolve_province(typed, service.catalog(), service.vocab) or typed)
+    found = draft.weakest_for(service, typed, plan_index)
     if not found:
-        return (
-            [],
-            f"Kho chưa có dòng điểm số {plan_index} của {md((place or '').strip())}; hãy chọn nội dung cần cải thiện.",
-        )
-    return found, f"Đã chọn sẵn {len(found)} nội dung có điểm thấp nhất của {md((place or '').strip())} ({plan_index})."
+        return [], f"Kho chưa có dòng điểm số {plan_index} của {name}; hãy chọn nội dung cần cải thiện."
+    return found, f"Đã chọn sẵn {len(found)} nội dung có điểm thấp nhất của {name} ({plan_index})."
 
 
 def make_draft(
@@ -221,7 +224,7 @@ def make_draft(
         return "Chọn chỉ số cần nâng cao (PAPI, PAR INDEX, SIPAS, PCI).", None
     try:
         preview, path = draft.draft_for(
-            service, (place or "").strip(), level or "tỉnh", plan_index, list(components or []), _folder(root)
+            service, (place or "").strip(), level or "tỉnh", plan_index, list(components or []), download_folder(root)
         )
     except draft.DraftError as err:
         return str(err), None
